@@ -1,0 +1,84 @@
+import { type Static, type TObject, Type } from 'typebox';
+
+/** Log levels accepted by `LOG_LEVEL`. */
+export const LogLevel = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+  { default: 'info' },
+);
+
+/** A TCP port number. */
+export const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+
+/** A secret: a string long enough to resist guessing. No default, ever. */
+export const Secret = (minLength = 32) => Type.String({ minLength });
+
+/**
+ * Variables every Flotilla service understands. Spread into a service's own schema:
+ * `Type.Object({ ...commonEnv(8000), MY_VAR: Type.String() })`.
+ */
+export function commonEnv(defaultPort: number) {
+  return {
+    NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+      default: 'development',
+    }),
+    HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    PORT: Port(defaultPort),
+    LOG_LEVEL: LogLevel,
+    LOG_PRETTY: Type.Boolean({ default: false }),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+    HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  };
+}
+
+/** An http(s) URL, with a default for local development. */
+export const HttpUrl = (defaultUrl?: string) =>
+  Type.String({ pattern: '^https?://[^\\s]+$', ...(defaultUrl ? { default: defaultUrl } : {}) });
+
+/** A Redis URL (`redis://:password@host:port/db` or `rediss://`). Required: it carries a password. */
+export const RedisUrl = Type.String({ pattern: '^rediss?://[^\\s]+$' });
+
+/** An AMQP URL (`amqp://user:password@host:port/vhost` or `amqps://`). Required: it carries credentials. */
+export const AmqpUrl = Type.String({ pattern: '^amqps?://[^\\s]+$' });
+
+/**
+ * The tokens a data service accepts, one per calling service: `api:<token>,bot:<token>,worker:<token>`.
+ * Each token is at least 32 characters; parse with {@link parseServiceTokens}.
+ */
+export const ServiceTokens = Type.String({
+  pattern: '^[a-z][a-z0-9-]*:[^,\\s]{32,}(,[a-z][a-z0-9-]*:[^,\\s]{32,})*$',
+  description: 'Comma-separated caller:token pairs; tokens of at least 32 characters.',
+});
+
+/** Parses `caller:token,caller:token` into a map from caller name to token. */
+export function parseServiceTokens(value: string): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const pair of value.split(',')) {
+    const at = pair.indexOf(':');
+    tokens.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return tokens;
+}
+
+/** The camelCase view of {@link commonEnv}'s variables. */
+export interface CommonConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: string;
+  logPretty: boolean;
+  shutdownTimeoutMs: number;
+  bodyLimitBytes: number;
+}
+
+/** Maps the parsed common variables to {@link CommonConfig}. */
+export function toCommonConfig(env: Static<TObject<ReturnType<typeof commonEnv>>>): CommonConfig {
+  return {
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    logPretty: env.LOG_PRETTY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+  };
+}

@@ -1,0 +1,98 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { REQUEST_ID_HEADER, resolveRequestId, runWithContext } from '../context/request-context.js';
+import type { Health } from '../health/health.js';
+import type { Logger } from '../logging/logger.js';
+import type { ServiceMetrics } from '../metrics/registry.js';
+import { installErrorHandling } from './error-handler.js';
+import { registerOperationalRoutes } from './operational-routes.js';
+
+/** A Fastify instance with the TypeBox type provider, as every Flotilla service uses it. */
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Options of {@link createHttpApp}. */
+export interface CreateHttpAppOptions {
+  service: string;
+  version: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  health: Health;
+  /** Maximum request body size in bytes (larger bodies get a 413). */
+  bodyLimit: number;
+  /** OpenAPI document info; when set, the spec is served at `/docs/json` and Swagger UI at `/docs`. */
+  openapi?: { title: string; description?: string; securitySchemes?: Record<string, unknown> };
+  /** Trust `X-Forwarded-*` from a proxy in front (the gateway). */
+  trustProxy?: boolean | string;
+  /** How long keep-alive sockets may stay idle, in ms. */
+  keepAliveTimeoutMs?: number;
+}
+
+/**
+ * Builds the Fastify app every service starts from: request ids in AsyncLocalStorage, problem+json
+ * errors (RFC 9457) with field paths, a 404 handler, body limits, strict validation (unknown fields
+ * rejected, every error reported), `/health/live`, `/health/ready`, `/metrics` with HTTP RED metrics
+ * by route template, and optionally OpenAPI at `/docs`. It never listens: `main.ts` does.
+ */
+export async function createHttpApp(options: CreateHttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
+    requestIdHeader: false,
+    genReqId: (request) => resolveRequestId(request.headers[REQUEST_ID_HEADER]),
+    // Request logs are written once per request by the onResponse hook below, with the route template.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    // No per-request child logger: the logger's mixin already adds request_id from the request context.
+    childLoggerFactory: (logger) => logger,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    runWithContext({ requestId: request.id }, done);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    const seconds = reply.elapsedTime / 1000;
+    options.metrics.httpRequestDuration.observe(labels, seconds);
+    options.metrics.httpRequestsTotal.inc(labels);
+    if (!route.startsWith('/health') && route !== '/metrics') {
+      request.log.info(
+        { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request completed',
+      );
+    }
+    done();
+  });
+
+  installErrorHandling(app);
+
+  if (options.openapi) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: options.openapi.title, version: options.version, description: options.openapi.description },
+        components: { securitySchemes: (options.openapi.securitySchemes ?? {}) as never },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  registerOperationalRoutes(app, options);
+  return app;
+}

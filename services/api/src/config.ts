@@ -1,0 +1,30 @@
+import { AmqpUrl, commonEnv, HttpUrl, loadConfig, RedisUrl, Secret, toCommonConfig } from '@flotilla/platform';
+import { Type } from 'typebox';
+
+/** Every environment variable api reads, with a default only where one is safe. */
+export const ApiEnv = Type.Object({
+  ...commonEnv(8000),
+  DATA_POSTGRES_URL: HttpUrl('http://127.0.0.1:8001'),
+  DATA_MONGO_URL: HttpUrl('http://127.0.0.1:8002'),
+  DATA_SERVICE_TOKEN: Secret(),
+  REDIS_URL: RedisUrl,
+  RABBITMQ_URL: AmqpUrl,
+  CHROMA_URL: HttpUrl('http://127.0.0.1:8100'),
+});
+
+/** The parsed configuration of api. */
+export type ApiConfig = ReturnType<typeof loadApiConfig>;
+
+/** Parses the environment once; throws a ConfigError listing every missing or invalid variable. */
+export function loadApiConfig(source?: Record<string, string | undefined>) {
+  const env = loadConfig(ApiEnv, { service: 'api', ...(source ? { env: source } : {}) });
+  return {
+    ...toCommonConfig(env),
+    dataPostgresUrl: env.DATA_POSTGRES_URL,
+    dataMongoUrl: env.DATA_MONGO_URL,
+    dataServiceToken: env.DATA_SERVICE_TOKEN,
+    redisUrl: env.REDIS_URL,
+    rabbitmqUrl: env.RABBITMQ_URL,
+    chromaUrl: env.CHROMA_URL,
+  };
+}
