@@ -7,7 +7,8 @@ export const LogLevel = Type.Union(
 );
 
 /** A TCP port number. */
-export const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+export const Port = (defaultPort: number) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
 /** A secret: a string long enough to resist guessing. No default, ever. */
 export const Secret = (minLength = 32) => Type.String({ minLength });

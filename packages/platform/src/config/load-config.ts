@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox';
+import type { Static, TObject, TSchema } from 'typebox';
 import Value from 'typebox/value';
 
 /** One problem found in the environment: the variable's name and what is wrong with it. */
@@ -49,19 +49,23 @@ export function loadConfig<S extends TObject>(schema: S, options: LoadConfigOpti
     const raw = source[key];
     if (raw !== undefined && raw.trim() !== '') picked[key] = raw.trim();
   }
-  const value = Value.Default(schema, Value.Convert(schema, picked));
+  const value = Value.Default(schema, Value.Convert(schema, picked)) as Record<string, unknown>;
+  const required = new Set(schema.required ?? []);
   const issues: ConfigIssue[] = [];
-  for (const error of Value.Errors(schema, value)) {
-    if (error.keyword === 'required') {
-      const missing = (error.params as { requiredProperties?: string[] }).requiredProperties ?? [];
-      for (const variable of missing) issues.push({ variable, message: 'is required but not set' });
+  // Each variable is checked on its own, so every problem is reported once, whatever the others.
+  for (const [variable, property] of Object.entries(schema.properties) as Array<[string, TSchema]>) {
+    const current = value[variable];
+    if (current === undefined) {
+      if (required.has(variable)) issues.push({ variable, message: 'is required but not set' });
       continue;
     }
-    const variable = error.instancePath.replace(/^\//, '').split('/')[0] || '(root)';
-    const shown = describeValue(variable, picked[variable]);
-    issues.push({ variable, message: `${error.message}${shown}` });
+    if (Value.Check(property, current)) continue;
+    issues.push({
+      variable,
+      message: `${describeExpectation(property, current)}${describeValue(variable, picked[variable])}`,
+    });
   }
-  if (issues.length > 0) throw new ConfigError(options.service, dedupe(issues));
+  if (issues.length > 0) throw new ConfigError(options.service, issues);
   return value as Static<S>;
 }
 
@@ -74,12 +78,11 @@ function describeValue(variable: string, raw: unknown): string {
   return ` (got "${text.length > 40 ? `${text.slice(0, 40)}…` : text}")`;
 }
 
-function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((issue) => {
-    const key = `${issue.variable}\u0000${issue.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+function describeExpectation(property: TSchema, current: unknown): string {
+  const options = (property as { anyOf?: Array<{ const?: unknown }> }).anyOf;
+  if (options?.every((option) => option.const !== undefined)) {
+    return `must be one of ${options.map((option) => String(option.const)).join(', ')}`;
+  }
+  const [first] = Value.Errors(property, current);
+  return first?.message ?? 'is invalid';
 }

@@ -41,7 +41,7 @@ export const REDACTED_PATHS = [
   '*.serviceToken',
 ];
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)(@)/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]+)(@)/gi;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
 
 /** Masks credentials inside free text: `postgres://u:secret@h` and `Bearer abc` lose their secrets. */

@@ -1,0 +1,70 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runWithContext } from '../../src/context/request-context.js';
+import { createLogger, maskSecrets } from '../../src/logging/logger.js';
+
+function capture() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  return { stream, lines };
+}
+
+describe('logger', () => {
+  it('writes JSON lines with service, version and the current request id', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'svc', version: '1.2.3', destination: stream });
+    runWithContext({ requestId: 'r-42', userId: 'u-1' }, () => logger.info({ foo: 1 }, 'hello'));
+    logger.info('outside');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'svc',
+      version: '1.2.3',
+      request_id: 'r-42',
+      user_id: 'u-1',
+      foo: 1,
+      msg: 'hello',
+    });
+    expect(lines[1]).not.toHaveProperty('request_id');
+  });
+
+  it('adds trace fields when a provider is given', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({
+      service: 'svc',
+      version: '1',
+      destination: stream,
+      traceFields: () => ({ trace_id: 't1', span_id: 's1' }),
+    });
+    logger.info('x');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines[0]).toMatchObject({ trace_id: 't1', span_id: 's1' });
+  });
+
+  it('redacts secret fields and masks credentials in messages', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'svc', version: '1', destination: stream });
+    logger.info(
+      { password: 'hunter2', user: { token: 'abc' }, req: { headers: { authorization: 'Bearer zzz' } } },
+      'connecting to postgres://flotilla:s3cret@db:5432/x with Bearer eyJhbGciOi.payload.sig',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = JSON.stringify(lines[0]);
+    expect(line).not.toContain('hunter2');
+    expect(line).not.toContain('"abc"');
+    expect(line).not.toContain('zzz');
+    expect(line).not.toContain('s3cret');
+    expect(line).not.toContain('eyJhbGciOi');
+    expect(lines[0]?.password).toBe('[redacted]');
+  });
+
+  it('masks URL passwords and bearer tokens in free text', () => {
+    expect(maskSecrets('amqp://user:pw@host:5672')).toBe('amqp://user:****@host:5672');
+    expect(maskSecrets('redis://:pw@host')).toBe('redis://:pw@host'.replace(':pw@', ':****@'));
+    expect(maskSecrets('Authorization: Bearer abc.def')).toBe('Authorization: Bearer ****');
+    expect(maskSecrets('no secrets here')).toBe('no secrets here');
+  });
+});
