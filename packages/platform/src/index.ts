@@ -17,7 +17,7 @@ export {
   ServiceTokens,
   toCommonConfig,
 } from './config/common.js';
-export { type ConfigIssue, ConfigError, type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export { ConfigError, type ConfigIssue, type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export {
   enterContext,
   getContext,
@@ -43,10 +43,17 @@ export {
   type ProblemDetails,
   problemType,
 } from './errors/problem.js';
-export { type CheckResult, createHealth, type Health, type HealthCheck, type ReadinessReport } from './health/health.js';
+export {
+  type CheckResult,
+  createHealth,
+  type Health,
+  type HealthCheck,
+  type ReadinessReport,
+} from './health/health.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
 export { isUuid, newId } from './ids/uuid.js';
+export { boot, EXIT_CONFIG } from './lifecycle/boot.js';
 export {
   type CreateShutdownOptions,
   createShutdown,
@@ -55,7 +62,13 @@ export {
   type ShutdownHook,
 } from './lifecycle/shutdown.js';
 export { type StartHttpServiceOptions, startHttpService } from './lifecycle/start-http-service.js';
-export { type CreateLoggerOptions, createLogger, type Logger, maskSecrets, REDACTED_PATHS } from './logging/logger.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  maskSecrets,
+  REDACTED_PATHS,
+} from './logging/logger.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type ServiceMetrics } from './metrics/registry.js';
 export {
   createServiceRuntime,
@@ -63,4 +76,3 @@ export {
   type ServiceRuntime,
   type ServiceRuntimeOptions,
 } from './service/service-runtime.js';
-export { boot, EXIT_CONFIG } from './lifecycle/boot.js';

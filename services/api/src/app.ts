@@ -11,6 +11,9 @@ export async function buildApp(deps: ApiDeps): Promise<HttpApp> {
     metrics: runtime.metrics,
     health: runtime.health,
     bodyLimit: config.bodyLimitBytes,
-    openapi: { title: 'Flotilla api', description: 'The public HTTP API: identity, media, knowledge and stats.' },
+    openapi: {
+      title: 'Flotilla api',
+      description: 'The public HTTP API: identity, media, knowledge and stats.',
+    },
   });
 }

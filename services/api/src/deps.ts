@@ -10,7 +10,10 @@ export interface ApiDeps {
 }
 
 /** Wires api's dependencies from its configuration. */
-export function createDeps(config: ApiConfig, options: { logDestination?: NodeJS.WritableStream } = {}): ApiDeps {
+export function createDeps(
+  config: ApiConfig,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): ApiDeps {
   const runtime = createServiceRuntime({
     service: 'api',
     version: readPackageVersion(import.meta.url),

@@ -1,4 +1,12 @@
-import { AmqpUrl, commonEnv, HttpUrl, loadConfig, RedisUrl, Secret, toCommonConfig } from '@flotilla/platform';
+import {
+  AmqpUrl,
+  commonEnv,
+  HttpUrl,
+  loadConfig,
+  RedisUrl,
+  Secret,
+  toCommonConfig,
+} from '@flotilla/platform';
 import { Type } from 'typebox';
 
 /** Every environment variable bot reads, with a default only where one is safe. */

@@ -10,7 +10,10 @@ export interface BotDeps {
 }
 
 /** Wires bot's dependencies from its configuration. */
-export function createDeps(config: BotConfig, options: { logDestination?: NodeJS.WritableStream } = {}): BotDeps {
+export function createDeps(
+  config: BotConfig,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): BotDeps {
   const runtime = createServiceRuntime({
     service: 'bot',
     version: readPackageVersion(import.meta.url),

@@ -11,6 +11,10 @@ export async function buildApp(deps: DataMongoDeps): Promise<HttpApp> {
     metrics: runtime.metrics,
     health: runtime.health,
     bodyLimit: config.bodyLimitBytes,
-    openapi: { title: 'Flotilla data-mongo', description: 'Owns MongoDB: file blobs in GridFS and analytics events. Reached only by business services, with a service token.' },
+    openapi: {
+      title: 'Flotilla data-mongo',
+      description:
+        'Owns MongoDB: file blobs in GridFS and analytics events. Reached only by business services, with a service token.',
+    },
   });
 }

@@ -10,7 +10,10 @@ export interface DataMongoDeps {
 }
 
 /** Wires data-mongo's dependencies from its configuration. */
-export function createDeps(config: DataMongoConfig, options: { logDestination?: NodeJS.WritableStream } = {}): DataMongoDeps {
+export function createDeps(
+  config: DataMongoConfig,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): DataMongoDeps {
   const runtime = createServiceRuntime({
     service: 'data-mongo',
     version: readPackageVersion(import.meta.url),

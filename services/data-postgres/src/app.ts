@@ -11,6 +11,10 @@ export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
     metrics: runtime.metrics,
     health: runtime.health,
     bodyLimit: config.bodyLimitBytes,
-    openapi: { title: 'Flotilla data-postgres', description: 'Owns PostgreSQL: users, refresh tokens, media jobs and documents. Reached only by business services, with a service token.' },
+    openapi: {
+      title: 'Flotilla data-postgres',
+      description:
+        'Owns PostgreSQL: users, refresh tokens, media jobs and documents. Reached only by business services, with a service token.',
+    },
   });
 }

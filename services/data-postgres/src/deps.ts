@@ -10,7 +10,10 @@ export interface DataPostgresDeps {
 }
 
 /** Wires data-postgres's dependencies from its configuration. */
-export function createDeps(config: DataPostgresConfig, options: { logDestination?: NodeJS.WritableStream } = {}): DataPostgresDeps {
+export function createDeps(
+  config: DataPostgresConfig,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): DataPostgresDeps {
   const runtime = createServiceRuntime({
     service: 'data-postgres',
     version: readPackageVersion(import.meta.url),

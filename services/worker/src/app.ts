@@ -11,6 +11,9 @@ export async function buildApp(deps: WorkerDeps): Promise<HttpApp> {
     metrics: runtime.metrics,
     health: runtime.health,
     bodyLimit: config.bodyLimitBytes,
-    openapi: { title: 'Flotilla worker', description: 'The background worker: event consumers and schedules.' },
+    openapi: {
+      title: 'Flotilla worker',
+      description: 'The background worker: event consumers and schedules.',
+    },
   });
 }

@@ -10,7 +10,10 @@ export interface WorkerDeps {
 }
 
 /** Wires worker's dependencies from its configuration. */
-export function createDeps(config: WorkerConfig, options: { logDestination?: NodeJS.WritableStream } = {}): WorkerDeps {
+export function createDeps(
+  config: WorkerConfig,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): WorkerDeps {
   const runtime = createServiceRuntime({
     service: 'worker',
     version: readPackageVersion(import.meta.url),

@@ -46,7 +46,10 @@ export class DomainError extends Error {
   readonly data: Record<string, unknown> | undefined;
 
   constructor(definition: ErrorDefinition, options: DomainErrorOptions = {}) {
-    super(options.detail ?? definition.title, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.detail ?? definition.title,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = definition.code;
     this.kind = definition.kind;
     this.title = definition.title;
@@ -63,7 +66,10 @@ export class DomainError extends Error {
 export function defineErrors<const T extends Record<string, ErrorDefinition>>(
   definitions: T,
 ): { [K in keyof T]: ((options?: DomainErrorOptions) => DomainError) & { definition: T[K] } } {
-  const factories = {} as Record<string, ((options?: DomainErrorOptions) => DomainError) & { definition: ErrorDefinition }>;
+  const factories = {} as Record<
+    string,
+    ((options?: DomainErrorOptions) => DomainError) & { definition: ErrorDefinition }
+  >;
   for (const [name, definition] of Object.entries(definitions)) {
     factories[name] = Object.assign((options?: DomainErrorOptions) => new DomainError(definition, options), {
       definition,

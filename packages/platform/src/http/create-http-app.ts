@@ -1,22 +1,16 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { REQUEST_ID_HEADER, resolveRequestId, runWithContext } from '../context/request-context.js';
 import type { Health } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerOperationalRoutes } from './operational-routes.js';
+import type { HttpApp } from './types.js';
 
-/** A Fastify instance with the TypeBox type provider, as every Flotilla service uses it. */
-export type HttpApp = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { HttpApp } from './types.js';
 
 /** Options of {@link createHttpApp}. */
 export interface CreateHttpAppOptions {
@@ -73,7 +67,13 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     options.metrics.httpRequestsTotal.inc(labels);
     if (!route.startsWith('/health') && route !== '/metrics') {
       request.log.info(
-        { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        {
+          method: request.method,
+          route,
+          url: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
         'request completed',
       );
     }
@@ -86,7 +86,11 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: options.openapi.title, version: options.version, description: options.openapi.description },
+        info: {
+          title: options.openapi.title,
+          version: options.version,
+          description: options.openapi.description,
+        },
         components: { securitySchemes: (options.openapi.securitySchemes ?? {}) as never },
       },
     });

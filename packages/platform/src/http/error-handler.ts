@@ -25,7 +25,10 @@ const CONTEXT_PREFIX: Record<string, string> = {
 };
 
 /** Turns Fastify/AJV validation errors into field errors with JSON-pointer paths. */
-export function toFieldErrors(validation: readonly AjvLikeError[], context: string | undefined): FieldError[] {
+export function toFieldErrors(
+  validation: readonly AjvLikeError[],
+  context: string | undefined,
+): FieldError[] {
   const prefix = CONTEXT_PREFIX[context ?? 'body'] ?? `/${context}`;
   return validation.map((error) => {
     let field = `${prefix}${error.instancePath ?? ''}`;
@@ -81,9 +84,15 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemDetai
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(request, 413, platformErrors.BODY_TOO_LARGE.definition.code, 'The request body is too large', {
-        detail: fastifyError.message,
-      });
+      return problem(
+        request,
+        413,
+        platformErrors.BODY_TOO_LARGE.definition.code,
+        'The request body is too large',
+        {
+          detail: fastifyError.message,
+        },
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(
         request,
@@ -95,20 +104,38 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemDetai
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return problem(request, 400, platformErrors.MALFORMED_BODY.definition.code, 'The request body could not be parsed', {
-        detail: fastifyError.message,
-      });
+      return problem(
+        request,
+        400,
+        platformErrors.MALFORMED_BODY.definition.code,
+        'The request body could not be parsed',
+        {
+          detail: fastifyError.message,
+        },
+      );
   }
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
-    return problem(request, 400, platformErrors.MALFORMED_BODY.definition.code, 'The request body could not be parsed', {
-      detail: 'Body is not valid JSON',
-    });
+    return problem(
+      request,
+      400,
+      platformErrors.MALFORMED_BODY.definition.code,
+      'The request body could not be parsed',
+      {
+        detail: 'Body is not valid JSON',
+      },
+    );
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return problem(request, status, platformErrors.BAD_REQUEST.definition.code, 'The request is not acceptable', {
-      detail: fastifyError.message,
-    });
+    return problem(
+      request,
+      status,
+      platformErrors.BAD_REQUEST.definition.code,
+      'The request is not acceptable',
+      {
+        detail: fastifyError.message,
+      },
+    );
   }
   if (status === 503) {
     const { code, title } = platformErrors.SHUTTING_DOWN.definition;
@@ -145,7 +172,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const { code, title } = platformErrors.ROUTE_NOT_FOUND.definition;
     return sendProblem(
       reply,
-      problem(request, 404, code, title, { detail: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+      problem(request, 404, code, title, {
+        detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
+      }),
     );
   });
 }

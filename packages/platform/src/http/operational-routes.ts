@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Health } from '../health/health.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import type { HttpApp } from './create-http-app.js';
+import type { HttpApp } from './types.js';
 
 const CheckResultSchema = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
@@ -25,7 +25,9 @@ export function registerOperationalRoutes(
     {
       schema: {
         hide: true,
-        response: { 200: Type.Object({ status: Type.Literal('alive'), service: Type.String(), version: Type.String() }) },
+        response: {
+          200: Type.Object({ status: Type.Literal('alive'), service: Type.String(), version: Type.String() }),
+        },
       },
     },
     async () => ({ status: 'alive' as const, service: options.service, version: options.version }),

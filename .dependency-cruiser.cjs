@@ -1,0 +1,66 @@
+/**
+ * Architecture rules, checked by `npm run deps:check` (part of `npm test`).
+ * - A service never imports another service.
+ * - Business services (api, bot, worker) hold no PostgreSQL or MongoDB driver or query builder:
+ *   they reach data only over HTTP through data-postgres and data-mongo.
+ * - Packages never import services; no deep imports into another package's internals.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+const DATABASE_DRIVERS = '^(pg|pg-pool|pg-native|postgres|kysely|knex|typeorm|sequelize|drizzle-orm|@prisma/client|prisma|mongodb|mongoose|@mikro-orm/.*)$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-service-to-service-imports',
+      severity: 'error',
+      comment: 'Services talk through HTTP and events, never by importing each other.',
+      from: { path: '^services/([^/]+)/' },
+      to: { path: '^services/([^/]+)/', pathNot: '^services/$1/' },
+    },
+    {
+      name: 'no-database-driver-in-business-services',
+      severity: 'error',
+      comment: 'api, bot and worker reach PostgreSQL and MongoDB only through the data services.',
+      from: { path: '^services/(api|bot|worker)/' },
+      to: { dependencyTypesNot: ['type-only'], path: `(^|/)node_modules/(${DATABASE_DRIVERS.slice(2, -2)})(/|$)` },
+    },
+    {
+      name: 'no-database-driver-in-business-services-by-name',
+      severity: 'error',
+      comment: 'Same rule, matched on the module name (covers unresolved or type-only imports).',
+      from: { path: '^services/(api|bot|worker)/' },
+      to: { path: DATABASE_DRIVERS },
+    },
+    {
+      name: 'packages-never-import-services',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^services/' },
+    },
+    {
+      name: 'no-deep-imports-across-packages',
+      severity: 'error',
+      comment: 'Import a package through its index (its package.json exports), never its internals.',
+      from: { path: '^(services|packages)/([^/]+)/' },
+      to: { path: '^packages/([^/]+)/src/.+', pathNot: ['^packages/$2/', '^packages/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^(packages|services)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|\\.data|\\.cache|node_modules/\\.cache)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.tools.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['flotilla-source', 'import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
