@@ -59,6 +59,12 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     runWithContext({ requestId: request.id }, done);
   });
 
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // While draining, tell clients not to reuse the connection.
+    if (options.health.isShuttingDown()) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };

@@ -34,7 +34,15 @@ export async function startHttpService(
     const delay = options.drainDelayMs;
     shutdown.add('drain-delay', () => new Promise((resolve) => setTimeout(resolve, delay)));
   }
-  shutdown.add('http', () => app.close());
+  shutdown.add('http', async () => {
+    // Connections that turn idle after their last response would hold close() until keep-alive expires.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(sweep);
+    }
+  });
   for (const closer of options.closers ?? []) shutdown.add(closer.name, closer.close);
   handleProcessSignals(shutdown, logger, options.exit ?? ((code) => process.exit(code)));
 

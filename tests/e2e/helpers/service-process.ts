@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+/** A service started from source as its own process, with its parsed JSON log lines. */
+export interface ServiceProcess {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  stderr: string[];
+  exited: Promise<number | null>;
+  url(path: string): string;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A random token long enough for the data services' SERVICE_TOKENS rule. */
+export function testToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * The environment every service needs, from the local infrastructure (`.data/infra.env`, loaded by
+ * the test runner) with syntactically valid fallbacks for services that do not connect yet.
+ */
+export function baseServiceEnv(): NodeJS.ProcessEnv {
+  const token = testToken();
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    POSTGRES_URL: process.env.POSTGRES_URL ?? 'postgres://flotilla@127.0.0.1:5432/flotilla',
+    MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    RABBITMQ_URL: process.env.RABBITMQ_URL ?? 'amqp://127.0.0.1:5672',
+    CHROMA_URL: process.env.CHROMA_URL ?? 'http://127.0.0.1:8100',
+    SERVICE_TOKENS: `api:${token},bot:${token},worker:${token}`,
+    DATA_SERVICE_TOKEN: token,
+  };
+}
+
+/** Starts `services/<name>/src/main.ts` in its own Node process (TypeScript loaded by tsx). */
+export function startService(name: string, port: number, env: NodeJS.ProcessEnv): ServiceProcess {
+  const child = spawn(process.execPath, ['--conditions=flotilla-source', '--import', 'tsx', 'src/main.ts'], {
+    cwd: join(repoRoot, 'services', name),
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ raw: line });
+    }
+  });
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { name, port, child, logs, stderr, exited, url: (path) => `http://127.0.0.1:${port}${path}` };
+}
+
+/** Polls `/health/live` until it answers 200, or fails after `timeoutMs`. */
+export async function waitUntilLive(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
+    }
+    try {
+      const response = await fetch(service.url('/health/live'), { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${service.name} did not become live within ${timeoutMs} ms`);
+}
