@@ -24,7 +24,7 @@ describe.each(SERVICES)('the %s service process', (name) => {
     expect(await live.json()).toMatchObject({ status: 'alive', service: name });
     const ready = await fetch(service.url('/health/ready'));
     expect([200, 503]).toContain(ready.status);
-    expect((await ready.json()).service).toBe(name);
+    expect(((await ready.json()) as { service: string }).service).toBe(name);
 
     const traced = await fetch(service.url('/no-such-route'), { headers: { 'x-request-id': `e2e-${name}` } });
     expect(traced.status).toBe(404);

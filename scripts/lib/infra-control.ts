@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Components whose server process the infrastructure script started and still runs (from `.data/run/*.pid`). */
+export async function runningInfraComponents(repoRoot: string): Promise<string[]> {
+  const runDir = join(repoRoot, '.data', 'run');
+  if (!existsSync(runDir)) return [];
+  const alive: string[] = [];
+  for (const file of await readdir(runDir)) {
+    if (!file.endsWith('.pid')) continue;
+    const pid = Number((await readFile(join(runDir, file), 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+      alive.push(file.slice(0, -'.pid'.length));
+    } catch {
+      // stale pidfile
+    }
+  }
+  return alive.sort();
+}
+
+function runInfra(repoRoot: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/infra.ts', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(127));
+  });
+}
+
+/**
+ * Runs `infra up` and tells which components this call started (as opposed to servers that were
+ * already running, which a launcher must leave alone when it stops).
+ */
+export async function infraUp(repoRoot: string): Promise<{ ok: boolean; started: string[] }> {
+  const before = new Set(await runningInfraComponents(repoRoot));
+  const code = await runInfra(repoRoot, ['up']);
+  const after = await runningInfraComponents(repoRoot);
+  return { ok: code === 0, started: after.filter((component) => !before.has(component)) };
+}
+
+/** Stops the named components (only those the infrastructure script started). */
+export async function infraDown(repoRoot: string, components: string[]): Promise<boolean> {
+  return (await runInfra(repoRoot, ['down', ...components])) === 0;
+}

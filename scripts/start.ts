@@ -1,0 +1,167 @@
+/**
+ * `npm start`: the whole system on one machine.
+ *   1. brings the local infrastructure up (PostgreSQL, Redis, RabbitMQ, MongoDB-wire, ChromaDB, nginx),
+ *   2. builds the TypeScript (tsc -b) and runs database migrations,
+ *   3. starts the five services as separate processes and waits until each is live,
+ *   4. prints the URLs; Ctrl-C (or SIGTERM) stops every process it started, services first, then the
+ *      infrastructure components that this run brought up (servers that were already running stay).
+ *
+ * Options: --watch (services run from source with tsx watch), --keep-infra (leave infrastructure up).
+ * Environment: `.env` at the repository root overrides anything (see `.env.example`).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs, parseEnv } from 'node:util';
+import { readInfraEnv } from './infra/env-file.js';
+import { infraDown, infraUp } from './lib/infra-control.js';
+import {
+  ensureDevSecrets,
+  SERVICES,
+  type ServiceName,
+  serviceEnvironment,
+  servicePorts,
+} from './lib/services.js';
+import { type Supervised, startSupervised, stopSupervised } from './lib/supervisor.js';
+
+const repoRoot = join(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: { watch: { type: 'boolean', default: false }, 'keep-infra': { type: 'boolean', default: false } },
+});
+const colour = Boolean(process.stdout.isTTY);
+const running: Supervised[] = [];
+let startedInfra: string[] = [];
+let stopping: Promise<void> | undefined;
+
+function say(message: string): void {
+  process.stdout.write(`${colour ? '\u001b[1m' : ''}flotilla${colour ? '\u001b[0m' : ''} │ ${message}\n`);
+}
+
+function runStep(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(127));
+  });
+}
+
+async function waitLive(
+  name: ServiceName,
+  port: number,
+  process_: Supervised,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (process_.done) throw new Error(`${name} exited during start-up (code ${await process_.exited})`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health/live`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not answer /health/live on port ${port} within ${timeoutMs / 1000} s`);
+}
+
+async function stopAll(reason: string, exitCode: number): Promise<void> {
+  stopping ??= (async () => {
+    say(`stopping (${reason})…`);
+    for (const process_ of [...running].reverse()) {
+      const code = await stopSupervised(process_, 15_000);
+      say(`${process_.name} stopped (exit ${code})`);
+    }
+    if (startedInfra.length > 0 && !values['keep-infra']) {
+      say(`stopping infrastructure this run started: ${startedInfra.join(', ')}`);
+      await infraDown(repoRoot, startedInfra);
+    }
+    say('all stopped');
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll('SIGINT', 0));
+  process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+
+  say('bringing the infrastructure up…');
+  const infra = await infraUp(repoRoot);
+  startedInfra = infra.started;
+  if (!infra.ok) {
+    say('the infrastructure could not be brought up (see above)');
+    return stopAll('infrastructure failed', 1);
+  }
+
+  const userEnv = existsSync(join(repoRoot, '.env'))
+    ? parseEnv(await readFile(join(repoRoot, '.env'), 'utf8'))
+    : {};
+  const shared: NodeJS.ProcessEnv = { ...(await readInfraEnv(repoRoot)), ...process.env, ...userEnv };
+  shared.LOG_PRETTY ??= colour ? 'true' : 'false';
+  const secrets = await ensureDevSecrets(repoRoot);
+  const ports = servicePorts(shared);
+
+  if (!values.watch) {
+    say('building (tsc -b)…');
+    if ((await runStep('npx', ['tsc', '-b'], shared)) !== 0) return stopAll('build failed', 1);
+  }
+  const migrateEnv = serviceEnvironment('data-postgres', shared, secrets, ports);
+  if (
+    (await runStep(
+      'npm',
+      ['run', 'migrate', '--if-present', '-w', '@flotilla/data-postgres'],
+      migrateEnv,
+    )) !== 0
+  ) {
+    return stopAll('migrations failed', 1);
+  }
+
+  for (const [index, service] of SERVICES.entries()) {
+    const env = serviceEnvironment(service.name, shared, secrets, ports);
+    const cwd = join(repoRoot, 'services', service.name);
+    const [command, args] = values.watch
+      ? [
+          process.execPath,
+          [
+            join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+            'watch',
+            '--conditions=flotilla-source',
+            'src/main.ts',
+          ],
+        ]
+      : [process.execPath, ['--enable-source-maps', 'dist/main.js']];
+    const process_ = startSupervised(service.name, index, command, args as string[], { cwd, env, colour });
+    running.push(process_);
+    void process_.exited.then((code) => {
+      if (!stopping) void stopAll(`${service.name} exited unexpectedly with code ${code}`, 1);
+    });
+  }
+  try {
+    await Promise.all(
+      SERVICES.map((service, index) =>
+        waitLive(service.name, ports[service.name], running[index] as Supervised, 60_000),
+      ),
+    );
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error));
+    return stopAll('start-up failed', 1);
+  }
+
+  const gateway = shared.GATEWAY_URL ?? 'http://127.0.0.1:8080';
+  say('Flotilla is running:');
+  say(`  gateway        ${gateway}  (API at ${gateway}/api/v1, docs at ${gateway}/docs)`);
+  for (const service of SERVICES) {
+    const extra = service.name === 'api' ? `  docs /docs` : '';
+    say(
+      `  ${service.name.padEnd(14)} http://127.0.0.1:${ports[service.name]}  health /health/ready, metrics /metrics${extra}`,
+    );
+  }
+  say(`  pids           ${running.map((process_) => `${process_.name}=${process_.child.pid}`).join(' ')}`);
+  say('press Ctrl-C to stop everything');
+}
+
+await main();

@@ -1,0 +1,165 @@
+/**
+ * The whole test suite, as `npm test` runs it:
+ *   1. brings the local infrastructure up (idempotent; skipped with --no-infra),
+ *   2. static checks: typecheck (tsc -b), lint (Biome), dependency rules (dependency-cruiser),
+ *   3. Vitest projects in order: unit, component, e2e,
+ *   4. with --node24, the Vitest projects again on Node 24 LTS (installed from the npm registry).
+ * Each static check counts as one test. The last line is `N passed, N failed`.
+ *
+ * Options: --no-infra, --no-static, --node24, --project <unit|component|e2e> (repeatable).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readInfraEnv } from './infra/env-file.js';
+import { ensureNode24 } from './lib/node24.js';
+
+const repoRoot = join(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    'no-infra': { type: 'boolean', default: false },
+    'no-static': { type: 'boolean', default: false },
+    node24: { type: 'boolean', default: false },
+    project: { type: 'string', multiple: true },
+  },
+});
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: string[];
+}
+
+const tally: Tally = { passed: 0, failed: 0, skipped: 0, failures: [] };
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolve(127));
+  });
+}
+
+async function staticCheck(name: string, command: string, args: string[]): Promise<void> {
+  console.log(`\n── ${name}: ${command} ${args.join(' ')}`);
+  const code = await runCommand(command, args);
+  if (code === 0) {
+    tally.passed += 1;
+    console.log(`✔ ${name}`);
+  } else {
+    tally.failed += 1;
+    tally.failures.push(`${name} (exit ${code})`);
+    console.log(`✘ ${name} failed (exit ${code})`);
+  }
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numFailedTestSuites: number;
+  testResults: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string }>;
+  }>;
+}
+
+async function vitestProject(project: string, nodeBinary: string, label: string): Promise<void> {
+  const reportFile = join(repoRoot, '.cache', `vitest-${project}-${label}.json`);
+  await rm(reportFile, { force: true });
+  console.log(`\n── vitest ${project} on ${label}`);
+  const code = await runCommand(nodeBinary, [
+    join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${reportFile}`,
+  ]);
+  if (!existsSync(reportFile)) {
+    tally.failed += 1;
+    tally.failures.push(`vitest ${project} on ${label}: no report (exit ${code})`);
+    return;
+  }
+  const report = JSON.parse(await readFile(reportFile, 'utf8')) as VitestReport;
+  tally.passed += report.numPassedTests;
+  tally.failed += report.numFailedTests;
+  tally.skipped += report.numPendingTests + report.numTodoTests;
+  for (const file of report.testResults) {
+    for (const test of file.assertionResults) {
+      if (test.status === 'failed') tally.failures.push(`[${label}] ${test.fullName}`);
+    }
+    // A file that failed to load has no test results but must not pass silently.
+    if (file.status === 'failed' && file.assertionResults.length === 0) {
+      tally.failed += 1;
+      tally.failures.push(`[${label}] ${file.name}: ${file.message?.split('\n')[0] ?? 'failed to run'}`);
+    }
+  }
+  if (code !== 0 && report.numFailedTests === 0 && report.numFailedTestSuites === 0) {
+    tally.failed += 1;
+    tally.failures.push(`vitest ${project} on ${label} exited ${code}`);
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(join(repoRoot, '.cache'), { recursive: true });
+  if (!values['no-infra']) {
+    console.log('── infrastructure: npm run infra -- up');
+    const code = await runCommand(process.execPath, [
+      join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      'scripts/infra.ts',
+      'up',
+    ]);
+    if (code !== 0) {
+      console.log('✘ infrastructure could not be brought up; component and e2e tests will fail (see above).');
+    }
+  }
+  // Component and e2e tests find the local servers through the URLs the infrastructure script wrote.
+  for (const [key, value] of Object.entries(await readInfraEnv(repoRoot))) process.env[key] ??= value;
+
+  if (!values['no-static']) {
+    await staticCheck('typecheck', 'npx', ['tsc', '-b']);
+    await staticCheck('lint', 'npx', ['biome', 'check', '.']);
+    await staticCheck('dependency rules', 'npx', [
+      'depcruise',
+      '--config',
+      '.dependency-cruiser.cjs',
+      'packages',
+      'services',
+      'scripts',
+      'tests',
+      'bench',
+    ]);
+  }
+
+  const projects = values.project ?? ['unit', 'component', 'e2e'];
+  for (const project of projects)
+    await vitestProject(project, process.execPath, `node ${process.versions.node}`);
+
+  if (values.node24) {
+    const node24 = await ensureNode24(repoRoot);
+    const version = (await import('node:child_process'))
+      .execFileSync(node24, ['--version'])
+      .toString()
+      .trim();
+    for (const project of projects) await vitestProject(project, node24, `node ${version.replace(/^v/, '')}`);
+  }
+
+  console.log('\n── summary');
+  if (tally.failures.length > 0) {
+    console.log('Failed:');
+    for (const failure of tally.failures) console.log(`  ✘ ${failure}`);
+  }
+  const skipped = tally.skipped > 0 ? `, ${tally.skipped} skipped` : '';
+  console.log(`${tally.passed} passed, ${tally.failed} failed${skipped}`);
+  process.exitCode = tally.failed > 0 || tally.passed === 0 ? 1 : 0;
+}
+
+await main();
