@@ -340,7 +340,7 @@ describe('service client retry rule', () => {
   });
 
   it('retries a 429 after a Retry-After within the maximum delay', async () => {
-    const server = await startServer((req, res, index) => {
+    const server = await startServer((_req, res, index) => {
       if (index === 1) res.writeHead(429, { 'retry-after': '0' }).end();
       else sendJson(res, 200, { ok: true });
     });
