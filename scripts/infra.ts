@@ -1,0 +1,50 @@
+/**
+ * Local infrastructure for development and tests, run natively on loopback:
+ * PostgreSQL, Redis, RabbitMQ, a MongoDB-wire server (FerretDB), ChromaDB and the nginx gateway.
+ *
+ *   npm run infra -- up              start what is missing, reuse what runs; writes .data/infra.env
+ *   npm run infra -- status          one line per component: state, URL, version
+ *   npm run infra -- down [--purge]  stop what `up` started; --purge also deletes .data/
+ *
+ * Existing servers: POSTGRES_URL, REDIS_URL, MONGO_URL, RABBITMQ_URL (+ RABBITMQ_MANAGEMENT_URL),
+ * CHROMA_URL. Ports: POSTGRES_PORT, REDIS_PORT, MONGO_PORT, RABBITMQ_PORT, RABBITMQ_MANAGEMENT_PORT,
+ * RABBITMQ_DIST_PORT, CHROMA_PORT, GATEWAY_PORT, API_PORT (gateway upstream, with API_HOST).
+ * Tools cache: FLOTILLA_TOOLS_DIR (default ~/.cache/flotilla).
+ */
+import { infraDown } from './infra/commands/down.js';
+import { infraStatus } from './infra/commands/status.js';
+import { infraUp } from './infra/commands/up.js';
+import { loadInfraConfig } from './infra/config.js';
+
+const USAGE = 'usage: npm run infra -- up | status | down [--purge]';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...flags] = argv;
+  const unknown = flags.filter((flag) => !(command === 'down' && flag === '--purge'));
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const config = loadInfraConfig();
+  switch (command) {
+    case 'up':
+      return infraUp(config);
+    case 'status':
+      return infraStatus(config);
+    case 'down':
+      return infraDown(config, flags.includes('--purge'));
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,35 @@
+import type { InfraConfig } from '../config.js';
+import { loadContext } from '../context.js';
+import { componentLine, maskUrl, symbols } from '../output.js';
+import { readLiveRecord } from '../processes.js';
+import { COMPONENTS } from '../registry.js';
+
+/**
+ * `infra status`: one line per component with its state (running/ours, running/external,
+ * stopped), its URL (password masked) and the version the server reports.
+ * Returns 0 when everything runs, 3 otherwise.
+ */
+export async function infraStatus(config: InfraConfig): Promise<number> {
+  const { ctx, envFile } = await loadContext(config, false);
+  const lines = await Promise.all(
+    COMPONENTS.map(async (component) => {
+      const record = await readLiveRecord(config.runDir, component.name);
+      const given = component.acceptsExternal
+        ? config.urls[component.urlVar as keyof typeof config.urls]
+        : undefined;
+      const url = record
+        ? component.localUrl(ctx)
+        : (given ?? envFile[component.urlVar] ?? component.localUrl(ctx));
+      const ready = await component.isReady(ctx, url).catch(() => false);
+      if (!ready) {
+        const state = record ? `not answering (pid ${record.pid})` : 'stopped';
+        return { running: false, line: componentLine(symbols.stopped, component.name, state, maskUrl(url)) };
+      }
+      const version = await component.version(ctx, url).catch(() => 'version unknown');
+      const state = record ? 'running/ours' : 'running/external';
+      return { running: true, line: componentLine(symbols.ok, component.name, state, maskUrl(url), version) };
+    }),
+  );
+  for (const { line } of lines) console.log(line);
+  return lines.every(({ running }) => running) ? 0 : 3;
+}

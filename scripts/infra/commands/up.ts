@@ -1,0 +1,64 @@
+import { ComponentError } from '../component.js';
+import type { InfraConfig } from '../config.js';
+import { loadContext } from '../context.js';
+import { infraEnvPath, writeInfraEnv } from '../env-file.js';
+import { provide } from '../lifecycle.js';
+import { componentLine, maskUrl, seconds, symbols } from '../output.js';
+import { COMPONENTS } from '../registry.js';
+
+/**
+ * `infra up`: provides every component in parallel (external, reused or started), then writes the
+ * resolved URLs to `.data/infra.env`. Returns the exit code: 1 when any component is missing.
+ */
+export async function infraUp(config: InfraConfig): Promise<number> {
+  const startedAt = Date.now();
+  const { ctx, envFile } = await loadContext(config, true);
+  const failures: ComponentError[] = [];
+  await Promise.all(
+    COMPONENTS.map(async (component) => {
+      const began = Date.now();
+      try {
+        const { state, url } = await provide(component, ctx);
+        const version = await component.version(ctx, url).catch(() => 'version unknown');
+        envFile[component.urlVar] = url;
+        for (const [key, value] of Object.entries(component.extraEnv?.(ctx, state === 'external') ?? {})) {
+          if (value === undefined) delete envFile[key];
+          else envFile[key] = value;
+        }
+        const label = `running (${state})`;
+        console.log(
+          componentLine(
+            symbols.ok,
+            component.name,
+            label,
+            maskUrl(url),
+            version,
+            seconds(Date.now() - began),
+          ),
+        );
+      } catch (error) {
+        const failure =
+          error instanceof ComponentError
+            ? error
+            : new ComponentError(component.name, (error as Error).message);
+        failures.push(failure);
+        delete envFile[component.urlVar];
+        console.log(componentLine(symbols.fail, component.name, 'not available', failure.message));
+      }
+    }),
+  );
+  await writeInfraEnv(config.repoRoot, envFile);
+  if (failures.length === 0) {
+    console.log(
+      `infrastructure up in ${seconds(Date.now() - startedAt)}; URLs in ${infraEnvPath(config.repoRoot)}`,
+    );
+    return 0;
+  }
+  console.error(`\n${failures.length} component(s) could not be provided:`);
+  for (const failure of failures) {
+    console.error(
+      `  ${failure.component}: ${failure.message}${failure.hint ? `\n    → ${failure.hint}` : ''}`,
+    );
+  }
+  return 1;
+}
