@@ -24,10 +24,14 @@ export async function runningInfraComponents(repoRoot: string): Promise<string[]
 
 function runInfra(repoRoot: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/infra.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/infra.ts', ...args],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.on('exit', (code) => resolve(code ?? 1));
     child.on('error', () => resolve(127));
   });

@@ -79,9 +79,9 @@ export function serviceEnvironment(
     DATA_MONGO_URL: `http://127.0.0.1:${ports['data-mongo']}`,
   };
   if (name === 'data-postgres' || name === 'data-mongo') {
-    env.SERVICE_TOKENS = shared.SERVICE_TOKENS ?? tokens;
+    env.SERVICE_TOKENS = shared.SERVICE_TOKENS || tokens;
   } else {
-    env.DATA_SERVICE_TOKEN = shared.DATA_SERVICE_TOKEN ?? secrets[`${name.toUpperCase()}_DATA_SERVICE_TOKEN`];
+    env.DATA_SERVICE_TOKEN = shared.DATA_SERVICE_TOKEN || secrets[`${name.toUpperCase()}_DATA_SERVICE_TOKEN`];
   }
   return env;
 }

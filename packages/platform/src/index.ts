@@ -50,6 +50,27 @@ export {
   type HealthCheck,
   type ReadinessReport,
 } from './health/health.js';
+export {
+  isUpstreamHttpError,
+  serviceClientErrors,
+  UpstreamHttpError,
+  type UpstreamHttpErrorInit,
+  type UpstreamProblem,
+} from './http/client/client-errors.js';
+export type {
+  BreakerOptions,
+  CircuitStateName,
+  JsonRequestOptions,
+  QueryValue,
+  RetryOptions,
+  ServiceClient,
+  ServiceClientOptions,
+  ServiceHttpMethod,
+  ServiceRequest,
+  ServiceResponse,
+  ServiceStreamResponse,
+} from './http/client/client-options.js';
+export { createServiceClient } from './http/client/service-client.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
 export { isUuid, newId } from './ids/uuid.js';

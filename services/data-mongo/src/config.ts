@@ -4,8 +4,16 @@ import { Type } from 'typebox';
 /** Every environment variable data-mongo reads, with a default only where one is safe. */
 export const DataMongoEnv = Type.Object({
   ...commonEnv(8002),
-  MONGO_URL: Type.String({ pattern: '^mongodb(\\+srv)?://[^\\s]+$' }),
-  MONGO_DATABASE: Type.String({ default: 'flotilla', minLength: 1, maxLength: 63 }),
+  MONGO_URL: Type.String({
+    pattern: '^mongodb(\\+srv)?://[^\\s]+$',
+    description: 'MongoDB URL, `mongodb://host:27017/`.',
+  }),
+  MONGO_DATABASE: Type.String({
+    default: 'flotilla',
+    minLength: 1,
+    maxLength: 63,
+    description: 'Database name.',
+  }),
   SERVICE_TOKENS: ServiceTokens,
 });
 

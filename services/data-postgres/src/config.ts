@@ -4,7 +4,10 @@ import { Type } from 'typebox';
 /** Every environment variable data-postgres reads, with a default only where one is safe. */
 export const DataPostgresEnv = Type.Object({
   ...commonEnv(8001),
-  POSTGRES_URL: Type.String({ pattern: '^postgres(ql)?://[^\\s]+$' }),
+  POSTGRES_URL: Type.String({
+    pattern: '^postgres(ql)?://[^\\s]+$',
+    description: 'PostgreSQL URL, `postgres://user:password@host:5432/db`.',
+  }),
   SERVICE_TOKENS: ServiceTokens,
 });
 

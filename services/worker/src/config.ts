@@ -12,12 +12,14 @@ import { Type } from 'typebox';
 /** Every environment variable worker reads, with a default only where one is safe. */
 export const WorkerEnv = Type.Object({
   ...commonEnv(8004),
-  DATA_POSTGRES_URL: HttpUrl('http://127.0.0.1:8001'),
-  DATA_MONGO_URL: HttpUrl('http://127.0.0.1:8002'),
-  DATA_SERVICE_TOKEN: Secret(),
+  DATA_POSTGRES_URL: HttpUrl('Base URL of data-postgres.', 'http://127.0.0.1:8001'),
+  DATA_MONGO_URL: HttpUrl('Base URL of data-mongo.', 'http://127.0.0.1:8002'),
+  DATA_SERVICE_TOKEN: Secret(
+    "This service's token for the data services (its entry in their SERVICE_TOKENS).",
+  ),
   REDIS_URL: RedisUrl,
   RABBITMQ_URL: AmqpUrl,
-  CHROMA_URL: HttpUrl('http://127.0.0.1:8100'),
+  CHROMA_URL: HttpUrl('ChromaDB server URL.', 'http://127.0.0.1:8100'),
 });
 
 /** The parsed configuration of worker. */

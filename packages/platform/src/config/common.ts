@@ -3,15 +3,19 @@ import { type Static, type TObject, Type } from 'typebox';
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LogLevel = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-  { default: 'info' },
+  { default: 'info', description: 'Minimum log level.' },
 );
 
 /** A TCP port number. */
-export const Port = (defaultPort: number) =>
-  Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+export const Port = (defaultPort: number, description = 'TCP port to listen on.') =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description });
 
 /** A secret: a string long enough to resist guessing. No default, ever. */
-export const Secret = (minLength = 32) => Type.String({ minLength });
+export const Secret = (description: string, minLength = 32) =>
+  Type.String({
+    minLength,
+    description: `${description} Secret, at least ${minLength} characters; no default.`,
+  });
 
 /**
  * Variables every Flotilla service understands. Spread into a service's own schema:
@@ -21,25 +25,49 @@ export function commonEnv(defaultPort: number) {
   return {
     NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
       default: 'development',
+      description: 'Runtime environment.',
     }),
-    HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    HOST: Type.String({
+      default: '127.0.0.1',
+      minLength: 1,
+      description: 'Interface to listen on (0.0.0.0 in containers).',
+    }),
     PORT: Port(defaultPort),
     LOG_LEVEL: LogLevel,
-    LOG_PRETTY: Type.Boolean({ default: false }),
-    SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
-    HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+    LOG_PRETTY: Type.Boolean({
+      default: false,
+      description: 'Human-readable logs instead of JSON lines (development).',
+    }),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 120_000,
+      default: 10_000,
+      description: 'Upper bound for a graceful shutdown; past it the process exits 1.',
+    }),
+    HTTP_BODY_LIMIT_BYTES: Type.Integer({
+      minimum: 1024,
+      maximum: 100 * 1024 * 1024,
+      default: 1024 * 1024,
+      description: 'Largest JSON request body accepted (413 above).',
+    }),
   };
 }
 
 /** An http(s) URL, with a default for local development. */
-export const HttpUrl = (defaultUrl?: string) =>
-  Type.String({ pattern: '^https?://[^\\s]+$', ...(defaultUrl ? { default: defaultUrl } : {}) });
+export const HttpUrl = (description: string, defaultUrl?: string) =>
+  Type.String({ pattern: '^https?://[^\\s]+$', description, ...(defaultUrl ? { default: defaultUrl } : {}) });
 
 /** A Redis URL (`redis://:password@host:port/db` or `rediss://`). Required: it carries a password. */
-export const RedisUrl = Type.String({ pattern: '^rediss?://[^\\s]+$' });
+export const RedisUrl = Type.String({
+  pattern: '^rediss?://[^\\s]+$',
+  description: 'Redis URL, `redis://:password@host:6379/0`.',
+});
 
 /** An AMQP URL (`amqp://user:password@host:port/vhost` or `amqps://`). Required: it carries credentials. */
-export const AmqpUrl = Type.String({ pattern: '^amqps?://[^\\s]+$' });
+export const AmqpUrl = Type.String({
+  pattern: '^amqps?://[^\\s]+$',
+  description: 'RabbitMQ URL, `amqp://user:password@host:5672/vhost`.',
+});
 
 /**
  * The tokens a data service accepts, one per calling service: `api:<token>,bot:<token>,worker:<token>`.
