@@ -43,7 +43,9 @@ export async function infraUp(config: InfraConfig): Promise<number> {
             : new ComponentError(component.name, (error as Error).message);
         failures.push(failure);
         delete envFile[component.urlVar];
-        console.log(componentLine(symbols.fail, component.name, 'not available', failure.message));
+        console.log(
+          componentLine(symbols.fail, component.name, 'not available', failure.message.split('\n')[0] ?? ''),
+        );
       }
     }),
   );

@@ -40,6 +40,7 @@ function nodeEnv(ctx: InfraContext): NodeJS.ProcessEnv {
     RABBITMQ_PID_FILE: join(base, 'node.pid'),
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: LOOPBACK_DIST,
     ERL_EPMD_ADDRESS: config.host,
+    ERL_CRASH_DUMP: join(config.logsDir, 'rabbitmq-erl_crash.dump'),
   };
 }
 
