@@ -1,4 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { defineConfig } from 'vitest/config';
+
+// Connection URLs of the local infrastructure (`npm run infra -- up` writes them), so a single test
+// file can be run directly with `npx vitest run <file>`. Variables already set win.
+const infraEnvFile = new URL('./.data/infra.env', import.meta.url);
+const infraEnv = existsSync(infraEnvFile) ? parseEnv(readFileSync(infraEnvFile, 'utf8')) : {};
+const env = Object.fromEntries(
+  Object.entries(infraEnv).filter(([key]) => process.env[key] === undefined),
+) as Record<string, string>;
 
 /**
  * Three projects, run in this order by `npm test`:
@@ -20,6 +30,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
+          env,
           include: ['packages/*/test/unit/**/*.test.ts', 'services/*/test/unit/**/*.test.ts'],
         },
       },
@@ -27,6 +38,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'component',
+          env,
           include: ['packages/*/test/component/**/*.test.ts', 'services/*/test/component/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -36,6 +48,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'e2e',
+          env,
           include: ['tests/e2e/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -73,6 +73,7 @@ export type {
 export { createServiceClient } from './http/client/service-client.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
+export { installServiceAuth, type ServiceAuthOptions } from './http/service-auth.js';
 export { isUuid, newId } from './ids/uuid.js';
 export { boot, EXIT_CONFIG } from './lifecycle/boot.js';
 export {

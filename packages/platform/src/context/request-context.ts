@@ -7,6 +7,8 @@ export interface RequestContext {
   requestId: string;
   /** Authenticated user, once known. */
   userId?: string;
+  /** Calling service, on a data service once its service token is verified. */
+  caller?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

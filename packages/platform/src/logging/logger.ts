@@ -73,6 +73,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       const fields: Record<string, string> = {};
       if (context?.requestId) fields.request_id = context.requestId;
       if (context?.userId) fields.user_id = context.userId;
+      if (context?.caller) fields.caller = context.caller;
       const trace = options.traceFields?.();
       if (trace) Object.assign(fields, trace);
       return fields;

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench [-- --quick] [-- --only <name>]`: runs every scenario in bench/scenarios/, each
+ * measuring the system and its baseline in the same run, and writes the results as JSON and as a
+ * Markdown table under bench/results/ (`latest.json`, `latest.md`, plus a dated copy).
+ * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted.
+ */
+import { readdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readInfraEnv } from '../scripts/infra/env-file.js';
+import type { Scenario, ScenarioResult } from './lib/measure.js';
+
+const benchDir = import.meta.dirname;
+const repoRoot = join(benchDir, '..');
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+});
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memory_gb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+function toMarkdown(results: ScenarioResult[], info: ReturnType<typeof machine>, date: string): string {
+  const lines = [
+    `# Benchmarks — ${date}`,
+    '',
+    `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gb} GiB, Node ${info.node} (${info.platform}).`,
+    '',
+    '| Scenario | Subject | ops | ops/s | p50 ms | p99 ms | RSS MB | throughput ratio | p99 ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const result of results) {
+    for (const [subject, ratio] of [
+      [result.system, `${result.throughput_ratio}`],
+      [result.baseline, ''],
+    ] as const) {
+      lines.push(
+        `| ${subject === result.system ? result.scenario : ''} | ${subject.label} | ${subject.operations} | ${subject.throughput_per_s} | ${subject.p50_ms} | ${subject.p99_ms} | ${subject.rss_mb ?? ''} | ${ratio} | ${subject === result.system ? result.p99_ratio : ''} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const result of results) {
+    lines.push(
+      `- **${result.scenario}**: ${result.description}${result.notes ? ` ${result.notes.join(' ')}` : ''}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  for (const [key, value] of Object.entries(await readInfraEnv(repoRoot))) process.env[key] ??= value;
+  const files = (await readdir(join(benchDir, 'scenarios')))
+    .filter((file) => file.endsWith('.bench.ts'))
+    .sort();
+  const results: ScenarioResult[] = [];
+  let failed = 0;
+  for (const file of files) {
+    const scenario = (await import(join(benchDir, 'scenarios', file))).default as Scenario;
+    if (values.only && !values.only.includes(scenario.name)) continue;
+    console.log(`── ${scenario.name}: ${scenario.description}`);
+    try {
+      const produced = await scenario.run({ quick: values.quick });
+      for (const result of produced) {
+        console.log(
+          `   ${result.scenario}: system ${result.system.throughput_per_s}/s p99 ${result.system.p99_ms} ms | baseline ${result.baseline.throughput_per_s}/s p99 ${result.baseline.p99_ms} ms | ratio ${result.throughput_ratio}`,
+        );
+      }
+      results.push(...produced);
+    } catch (error) {
+      failed += 1;
+      console.error(`   ${scenario.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const info = machine();
+  const date = new Date().toISOString();
+  const report = { date, machine: info, quick: values.quick, results };
+  const stamp = date.slice(0, 19).replaceAll(':', '-');
+  await writeFile(join(benchDir, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(benchDir, 'results', 'latest.md'), toMarkdown(results, info, date));
+  await writeFile(join(benchDir, 'results', `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `wrote bench/results/latest.json and latest.md (${results.length} comparisons, ${failed} scenarios failed)`,
+  );
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main();
