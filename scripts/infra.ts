@@ -15,6 +15,7 @@ import { infraDown } from './infra/commands/down.js';
 import { infraStatus } from './infra/commands/status.js';
 import { infraUp } from './infra/commands/up.js';
 import { loadInfraConfig } from './infra/config.js';
+import { withInfraLock } from './infra/lock.js';
 
 const USAGE = 'usage: npm run infra -- up | status | down [--purge]';
 
@@ -26,13 +27,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadInfraConfig();
+  const locked = (work: () => Promise<number>) =>
+    withInfraLock(
+      config.runDir,
+      (pid) => console.log(`waiting for another infra command (pid ${pid}) to finish`),
+      work,
+    );
   switch (command) {
     case 'up':
-      return infraUp(config);
+      return locked(() => infraUp(config));
     case 'status':
       return infraStatus(config);
     case 'down':
-      return infraDown(config, flags.includes('--purge'));
+      return locked(() => infraDown(config, flags.includes('--purge')));
     default:
       console.error(USAGE);
       return 2;

@@ -34,9 +34,10 @@ export async function withHeartbeat<T>(
   progress: (message: string) => void,
   what: string,
   work: Promise<T>,
+  details = '',
 ): Promise<T> {
   const started = Date.now();
-  progress(what);
+  progress(`${what}${details}`);
   const timer = setInterval(() => progress(`still ${what} (${seconds(Date.now() - started)})`), 30_000);
   try {
     return await work;

@@ -1,4 +1,4 @@
-import { ComponentError } from '../component.js';
+import { ComponentError, existingServerHint } from '../component.js';
 import type { InfraConfig } from '../config.js';
 import { loadContext } from '../context.js';
 import { infraEnvPath, writeInfraEnv } from '../env-file.js';
@@ -37,10 +37,9 @@ export async function infraUp(config: InfraConfig): Promise<number> {
           ),
         );
       } catch (error) {
-        const failure =
-          error instanceof ComponentError
-            ? error
-            : new ComponentError(component.name, (error as Error).message);
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = (error instanceof ComponentError && error.hint) || existingServerHint(component);
+        const failure = new ComponentError(component.name, message, hint);
         failures.push(failure);
         delete envFile[component.urlVar];
         console.log(

@@ -7,6 +7,7 @@ import type { InfraConfig } from '../config.js';
 import { findExecutable, isExecutable, run, runOrThrow } from '../exec.js';
 import { aptInstall } from '../install/apt.js';
 import type { ProcessSpec } from '../processes.js';
+import { renderTemplateFile } from '../templates.js';
 
 const PG_LIB = '/usr/lib/postgresql';
 const ROLE = 'flotilla';
@@ -190,14 +191,12 @@ async function prepare(ctx: InfraContext): Promise<ProcessSpec> {
 /** Creates (or updates) the login role with its generated password and its database. */
 async function initialize(ctx: InfraContext): Promise<void> {
   const pg = await runtime(ctx);
-  const sql = `
-    DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE}; END IF;
-    END $$;
-    ALTER ROLE ${ROLE} WITH LOGIN CREATEDB PASSWORD '${ctx.secrets.postgres}';
-    SELECT 'CREATE DATABASE ${DATABASE} OWNER ${ROLE}'
-      WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${DATABASE}')\\gexec
-  `;
+  const template = join(ctx.config.repoRoot, 'infrastructure', 'postgres', 'init.sql.template');
+  const sql = await renderTemplateFile(template, {
+    POSTGRES_USER: ROLE,
+    POSTGRES_PASSWORD: ctx.secrets.postgres,
+    POSTGRES_DB: DATABASE,
+  });
   await runOrThrow(
     await psql(ctx),
     [

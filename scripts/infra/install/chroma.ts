@@ -44,13 +44,12 @@ export async function ensureChroma(ctx: InfraContext): Promise<string> {
     const args = ['install', '--disable-pip-version-check', '--no-input', `chromadb==${CHROMA_VERSION}`];
     await runOrThrow(pip, args, { env: ctx.config.baseEnv, logFile, timeoutMs: 1_800_000 });
   };
-  await withHeartbeat(
-    progress,
-    `installing chromadb ${CHROMA_VERSION} from PyPI into ${venv} (first time only)`,
-    install(),
-  ).catch((error: Error) => {
-    throw new ComponentError('chroma', `could not install chromadb: ${error.message}`);
-  });
+  const what = `installing chromadb ${CHROMA_VERSION}`;
+  await withHeartbeat(progress, what, install(), ` from PyPI into ${venv} (first time only)`).catch(
+    (error: Error) => {
+      throw new ComponentError('chroma', `could not install chromadb: ${error.message}`);
+    },
+  );
   if ((await installedVersion(venv)) !== CHROMA_VERSION) {
     throw new ComponentError('chroma', `chromadb ${CHROMA_VERSION} is not importable in ${venv}`);
   }

@@ -68,8 +68,9 @@ export async function ensureFerretdb(ctx: InfraContext): Promise<string> {
   const progress = (message: string) => ctx.progress('ferretdb', message);
   await withHeartbeat(
     progress,
-    `building FerretDB ${FERRETDB_VERSION} from the Go module proxy into ${binary} (first time only, a few minutes)`,
+    `building FerretDB ${FERRETDB_VERSION}`,
     build(ctx, binary),
+    ` from the Go module proxy into ${binary} (first time only, a few minutes)`,
   ).catch((error: Error) => {
     throw new ComponentError('ferretdb', `could not build FerretDB: ${error.message}`);
   });
