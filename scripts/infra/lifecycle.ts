@@ -97,7 +97,10 @@ export async function provide(component: Component, ctx: InfraContext): Promise<
     );
   }
   if (given && !record && (await component.isReady(ctx, given))) return { state: 'external', url: given };
-  if (record) {
+  if (record && record.ports.join() !== component.ports(ctx).join()) {
+    ctx.progress(component.name, `ports changed (${record.ports.join(', ')}); restarting it`);
+    await stopLocal(component, ctx, record);
+  } else if (record) {
     const ready = () => component.isReady(ctx, local);
     if (await waitUntil(ready, { timeoutMs: 15_000, intervalMs: 500 })) {
       await component.refresh?.(ctx, record);

@@ -3,6 +3,7 @@ import { loadContext } from '../context.js';
 import { componentLine, maskUrl, symbols } from '../output.js';
 import { readLiveRecord } from '../processes.js';
 import { COMPONENTS } from '../registry.js';
+import { sameServer } from '../urls.js';
 
 /**
  * `infra status`: one line per component with its state (running/ours, running/external,
@@ -14,19 +15,20 @@ export async function infraStatus(config: InfraConfig): Promise<number> {
   const lines = await Promise.all(
     COMPONENTS.map(async (component) => {
       const record = await readLiveRecord(config.runDir, component.name);
+      const local = component.localUrl(ctx);
       const given = component.acceptsExternal
         ? config.urls[component.urlVar as keyof typeof config.urls]
         : undefined;
-      const url = record
-        ? component.localUrl(ctx)
-        : (given ?? envFile[component.urlVar] ?? component.localUrl(ctx));
+      const external = given !== undefined && !sameServer(given, local);
+      const ours = record !== undefined && !external;
+      const url = external ? given : ours ? local : (given ?? envFile[component.urlVar] ?? local);
       const ready = await component.isReady(ctx, url).catch(() => false);
       if (!ready) {
-        const state = record ? `not answering (pid ${record.pid})` : 'stopped';
+        const state = ours ? `not answering (pid ${record.pid})` : 'stopped';
         return { running: false, line: componentLine(symbols.stopped, component.name, state, maskUrl(url)) };
       }
       const version = await component.version(ctx, url).catch(() => 'version unknown');
-      const state = record ? 'running/ours' : 'running/external';
+      const state = ours ? 'running/ours' : 'running/external';
       return { running: true, line: componentLine(symbols.ok, component.name, state, maskUrl(url), version) };
     }),
   );
