@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, open } from 'node:fs/promises';
+import { access, open, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
 /** How to run a short-lived command. */
@@ -62,7 +62,8 @@ export async function run(command: string, args: string[], options: RunOptions =
 export async function runOrThrow(command: string, args: string[], options: RunOptions = {}): Promise<string> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    const detail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n    ');
+    const output = options.logFile ? await readFile(options.logFile, 'utf8').catch(() => '') : '';
+    const detail = (result.stderr || result.stdout || output).trim().split('\n').slice(-5).join('\n    ');
     const where = options.logFile ? ` (log: ${options.logFile})` : '';
     throw new Error(`\`${command} ${args.join(' ')}\` failed${where}${detail ? `:\n    ${detail}` : ''}`);
   }

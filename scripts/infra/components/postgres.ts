@@ -54,7 +54,8 @@ async function systemUserIds(name: string): Promise<{ uid: number; gid: number }
 }
 
 async function canTraverse(dir: string, uid: number, gid: number): Promise<boolean> {
-  return (await run('/bin/sh', ['-c', 'exit 0'], { cwd: dir, uid, gid })).code === 0;
+  // `cd` as that user: a spawn's own cwd is entered before it drops root.
+  return (await run('/bin/sh', ['-c', 'cd -- "$1"', 'sh', dir], { uid, gid })).code === 0;
 }
 
 let cached: PgRuntime | undefined;
