@@ -1,5 +1,5 @@
 import { type Component, ComponentError, existingServerHint, type InfraContext } from './component.js';
-import { maskUrl, seconds } from './output.js';
+import { seconds } from './output.js';
 import { isPortOpen, waitUntil } from './probes.js';
 import {
   isAlive,
@@ -11,7 +11,7 @@ import {
   tailFile,
   writePidRecord,
 } from './processes.js';
-import { sameServer } from './urls.js';
+import { maskUrl, sameServer } from './urls.js';
 
 /** How `up` provided a component. */
 export type Provision = 'started' | 'reused' | 'external';

@@ -1,15 +1,3 @@
-/** Replaces the password of a URL with `****`. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '****';
-    return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
-  } catch {
-    return url;
-  }
-}
-
 const useColor = process.stdout.isTTY === true;
 const paint = (code: string, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 

@@ -26,3 +26,15 @@ export function sameServer(a: string, b: string): boolean {
   const left = endpoint(a);
   return left !== undefined && left === endpoint(b);
 }
+
+/** Replaces the password of a URL with `****`. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '****';
+    return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+  } catch {
+    return url;
+  }
+}

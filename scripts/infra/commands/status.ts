@@ -1,9 +1,9 @@
 import type { InfraConfig } from '../config.js';
 import { loadContext } from '../context.js';
-import { componentLine, maskUrl, symbols } from '../output.js';
+import { componentLine, symbols } from '../output.js';
 import { readLiveRecord } from '../processes.js';
 import { COMPONENTS } from '../registry.js';
-import { sameServer } from '../urls.js';
+import { maskUrl, sameServer } from '../urls.js';
 
 /**
  * `infra status`: one line per component with its state (running/ours, running/external,

@@ -3,8 +3,9 @@ import type { InfraConfig } from '../config.js';
 import { loadContext } from '../context.js';
 import { infraEnvPath, writeInfraEnv } from '../env-file.js';
 import { provide } from '../lifecycle.js';
-import { componentLine, maskUrl, seconds, symbols } from '../output.js';
+import { componentLine, seconds, symbols } from '../output.js';
 import { COMPONENTS } from '../registry.js';
+import { maskUrl } from '../urls.js';
 
 /**
  * `infra up`: provides every component in parallel (external, reused or started), then writes the

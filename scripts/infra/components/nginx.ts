@@ -2,10 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Component, ComponentError, type InfraContext } from '../component.js';
 import { run } from '../exec.js';
-import { writeIfChanged } from '../files.js';
+import { renderTemplateFile, writeIfChanged } from '../generated-files.js';
 import { ensureExecutable } from '../install/apt.js';
 import { httpGet } from '../probes.js';
-import { renderTemplateFile } from '../templates.js';
 
 interface GatewayFiles {
   prefix: string;

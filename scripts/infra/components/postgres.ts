@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { type Component, ComponentError, type InfraContext } from '../component.js';
 import type { InfraConfig } from '../config.js';
 import { findExecutable, isExecutable, run, runOrThrow } from '../exec.js';
+import { renderTemplateFile } from '../generated-files.js';
 import { aptInstall } from '../install/apt.js';
 import type { ProcessSpec } from '../processes.js';
-import { renderTemplateFile } from '../templates.js';
 
 const PG_LIB = '/usr/lib/postgresql';
 const ROLE = 'flotilla';

@@ -2,13 +2,12 @@ import { access, copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Component, ComponentError, type InfraContext } from '../component.js';
 import { isExecutable, run, runOrThrow } from '../exec.js';
-import { writePrivateFile } from '../files.js';
+import { renderTemplateFile, writePrivateFile } from '../generated-files.js';
 import { aptInstall } from '../install/apt.js';
 import { httpGet, httpRequest } from '../probes.js';
 import { waitForGroupExit } from '../processes.js';
 import { amqpHandshake } from '../protocols/amqp.js';
 import { generateSecret } from '../secrets.js';
-import { renderTemplateFile } from '../templates.js';
 import { sameServer } from '../urls.js';
 import { ensureEpmd, stopEpmdIfOurs } from './epmd.js';
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Component, InfraContext } from '../component.js';
-import { writePrivateFile } from '../files.js';
+import { writePrivateFile } from '../generated-files.js';
 import { ensureExecutable } from '../install/apt.js';
 import { infoField, redisCommands } from '../protocols/redis.js';
 
