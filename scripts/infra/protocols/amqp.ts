@@ -58,14 +58,12 @@ function readStringFields(buffer: Buffer, start: number, end: number): Record<st
   return fields;
 }
 
-function startOkFrame(user: string, password: string): Buffer {
-  const payload = Buffer.concat([
-    Buffer.from([0, 10, 0, 11]),
-    longString(Buffer.alloc(0)),
-    shortString('PLAIN'),
-    longString(Buffer.from(`\0${user}\0${password}`, 'utf8')),
-    shortString('en_US'),
-  ]);
+/** A method frame on channel 0: class and method ids, then the encoded arguments. */
+function methodFrame(classId: number, methodId: number, ...args: Buffer[]): Buffer {
+  const ids = Buffer.alloc(4);
+  ids.writeUInt16BE(classId, 0);
+  ids.writeUInt16BE(methodId, 2);
+  const payload = Buffer.concat([ids, ...args]);
   const header = Buffer.alloc(7);
   header.writeUInt8(1, 0);
   header.writeUInt16BE(0, 1);
@@ -73,30 +71,70 @@ function startOkFrame(user: string, password: string): Buffer {
   return Buffer.concat([header, payload, Buffer.from([FRAME_END])]);
 }
 
+function uint(bytes: 2 | 4, value: number): Buffer {
+  const buffer = Buffer.alloc(bytes);
+  if (bytes === 2) buffer.writeUInt16BE(value);
+  else buffer.writeUInt32BE(value);
+  return buffer;
+}
+
+/** The client's answer to each server method of the handshake, up to a clean Connection.Close. */
+function reply(
+  method: string,
+  frame: Buffer,
+  user: string,
+  password: string,
+  vhost: string,
+): Buffer | undefined {
+  switch (method) {
+    case '10.10': // Start -> Start-Ok (PLAIN)
+      return methodFrame(
+        10,
+        11,
+        longString(Buffer.alloc(0)),
+        shortString('PLAIN'),
+        longString(Buffer.from(`\0${user}\0${password}`, 'utf8')),
+        shortString('en_US'),
+      );
+    case '10.30': // Tune -> Tune-Ok (the server's limits, no heartbeat) + Open
+      return Buffer.concat([
+        methodFrame(10, 31, frame.subarray(4, 10), uint(2, 0)),
+        methodFrame(10, 40, shortString(vhost), shortString(''), Buffer.from([0])),
+      ]);
+    case '10.41': // Open-Ok -> Close
+      return methodFrame(10, 50, uint(2, 200), shortString('probe done'), uint(2, 0), uint(2, 0));
+    default:
+      return undefined;
+  }
+}
+
 /**
- * Opens an AMQP 0-9-1 connection to `amqp://user:password@host:port`, reads Connection.Start and
- * logs in with PLAIN; `authenticated` is true when the server answers with Connection.Tune.
- * The connection is dropped right after.
+ * Opens an AMQP 0-9-1 connection to `amqp://user:password@host:port/vhost`: reads the server's
+ * product and version from Connection.Start, logs in with PLAIN, opens the virtual host and
+ * closes the connection cleanly. `authenticated` is true when the virtual host was opened.
  */
 export function amqpHandshake(url: string, timeoutMs = 3000): Promise<AmqpHandshake> {
   const parsed = new URL(url);
   const user = decodeURIComponent(parsed.username) || 'guest';
   const password = decodeURIComponent(parsed.password) || 'guest';
+  const vhost = parsed.pathname.length > 1 ? decodeURIComponent(parsed.pathname.slice(1)) : '/';
   return new Promise((resolve, reject) => {
     const socket = connect({ host: parsed.hostname, port: Number(parsed.port || 5672) });
     let buffer = Buffer.alloc(0);
     let server: Omit<AmqpHandshake, 'authenticated'> | undefined;
-    const finish = (error: Error | undefined, result?: AmqpHandshake) => {
+    let opened = false;
+    const finish = (error: Error | undefined) => {
       socket.destroy();
       if (error) reject(error);
-      else resolve(result as AmqpHandshake);
+      else if (server) resolve({ ...server, authenticated: opened });
+      else reject(new Error(`${parsed.host} closed the connection before the AMQP handshake`));
     };
-    socket.setTimeout(timeoutMs, () => finish(new Error(`no AMQP answer from ${parsed.host}`)));
+    // A refused login gets no answer at all: silence after Start-Ok means not authenticated.
+    socket.setTimeout(timeoutMs, () =>
+      finish(server ? undefined : new Error(`no AMQP answer from ${parsed.host}`)),
+    );
     socket.once('error', (error) => finish(error));
-    socket.once('close', () => {
-      if (server) finish(undefined, { ...server, authenticated: false });
-      else finish(new Error(`${parsed.host} closed the connection before the AMQP handshake`));
-    });
+    socket.once('close', () => finish(undefined));
     socket.once('connect', () => socket.write(PROTOCOL_HEADER));
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -105,12 +143,15 @@ export function amqpHandshake(url: string, timeoutMs = 3000): Promise<AmqpHandsh
         buffer = buffer.subarray(8 + frame.length);
         if (frame.length < 4) return finish(new Error(`${parsed.host} sent a malformed AMQP frame`));
         const method = `${frame.readUInt16BE(0)}.${frame.readUInt16BE(2)}`;
-        if (server) return finish(undefined, { ...server, authenticated: method === '10.30' });
-        if (method !== '10.10') return finish(new Error(`${parsed.host} does not speak AMQP 0-9-1`));
-        const tableLength = frame.readUInt32BE(6);
-        const fields = readStringFields(frame, 10, 10 + tableLength);
-        server = { product: fields.product ?? 'AMQP', version: fields.version ?? 'unknown' };
-        socket.write(startOkFrame(user, password));
+        if (!server) {
+          if (method !== '10.10') return finish(new Error(`${parsed.host} does not speak AMQP 0-9-1`));
+          const fields = readStringFields(frame, 10, 10 + frame.readUInt32BE(6));
+          server = { product: fields.product ?? 'AMQP', version: fields.version ?? 'unknown' };
+        }
+        if (method === '10.41') opened = true;
+        if (method === '10.51' || method === '10.50') return finish(undefined);
+        const answer = reply(method, frame, user, password, vhost);
+        if (answer) socket.write(answer);
       }
     });
   });
