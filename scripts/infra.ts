@@ -5,6 +5,7 @@
  *   npm run infra -- up              start what is missing, reuse what runs; writes .data/infra.env
  *   npm run infra -- status          one line per component: state, URL, version
  *   npm run infra -- down [--purge]  stop what `up` started; --purge also deletes .data/
+ *   npm run infra -- down <name...>  stop only the named components (as the launcher does on Ctrl-C)
  *
  * Existing servers: POSTGRES_URL, REDIS_URL, MONGO_URL, RABBITMQ_URL (+ RABBITMQ_MANAGEMENT_URL),
  * CHROMA_URL. Ports: POSTGRES_PORT, REDIS_PORT, MONGO_PORT, RABBITMQ_PORT, RABBITMQ_MANAGEMENT_PORT,
@@ -16,12 +17,15 @@ import { infraStatus } from './infra/commands/status.js';
 import { infraUp } from './infra/commands/up.js';
 import { loadInfraConfig } from './infra/config.js';
 import { withInfraLock } from './infra/lock.js';
+import { COMPONENTS } from './infra/registry.js';
 
-const USAGE = 'usage: npm run infra -- up | status | down [--purge]';
+const USAGE = 'usage: npm run infra -- up | status | down [--purge | <component>...]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...flags] = argv;
-  const unknown = flags.filter((flag) => !(command === 'down' && flag === '--purge'));
+  const names = new Set(COMPONENTS.map((component) => component.name));
+  const only = command === 'down' ? flags.filter((flag) => names.has(flag)) : [];
+  const unknown = flags.filter((flag) => !(command === 'down' && (flag === '--purge' || names.has(flag))));
   if (unknown.length > 0) {
     console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
     return 2;
@@ -39,7 +43,11 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       return infraStatus(config);
     case 'down':
-      return locked(() => infraDown(config, flags.includes('--purge')));
+      if (only.length > 0 && flags.includes('--purge')) {
+        console.error(`--purge stops everything; it cannot be combined with component names\n${USAGE}`);
+        return 2;
+      }
+      return locked(() => infraDown(config, flags.includes('--purge'), only));
     default:
       console.error(USAGE);
       return 2;

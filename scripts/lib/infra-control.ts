@@ -1,25 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readLiveRecord } from '../infra/processes.js';
+import { COMPONENTS } from '../infra/registry.js';
 
-/** Components whose server process the infrastructure script started and still runs (from `.data/run/*.pid`). */
+/** Components whose server process the infrastructure script started and still runs (its pid records). */
 export async function runningInfraComponents(repoRoot: string): Promise<string[]> {
   const runDir = join(repoRoot, '.data', 'run');
-  if (!existsSync(runDir)) return [];
   const alive: string[] = [];
-  for (const file of await readdir(runDir)) {
-    if (!file.endsWith('.pid')) continue;
-    const pid = Number((await readFile(join(runDir, file), 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      process.kill(pid, 0);
-      alive.push(file.slice(0, -'.pid'.length));
-    } catch {
-      // stale pidfile
-    }
+  for (const component of COMPONENTS) {
+    if (await readLiveRecord(runDir, component.name)) alive.push(component.name);
   }
-  return alive.sort();
+  return alive;
 }
 
 function runInfra(repoRoot: string, args: string[]): Promise<number> {

@@ -9,12 +9,14 @@ import { COMPONENTS } from '../registry.js';
 
 /**
  * `infra down`: stops, in reverse start order, only the servers a previous `up` started (pid files
- * in `.data/run/`), and waits for them to exit. Data stays unless `purge` is set.
+ * in `.data/run/`), and waits for them to exit. Data stays unless `purge` is set. With `only`, stops
+ * just those components.
  */
-export async function infraDown(config: InfraConfig, purge: boolean): Promise<number> {
+export async function infraDown(config: InfraConfig, purge: boolean, only: string[] = []): Promise<number> {
   const { ctx } = await loadContext(config, false);
   let failed = 0;
   for (const component of [...COMPONENTS].reverse()) {
+    if (only.length > 0 && !only.includes(component.name)) continue;
     const record = await readLiveRecord(config.runDir, component.name);
     if (!record) {
       await component.afterStop?.(ctx);
