@@ -19,7 +19,9 @@ async function write(path: string, content: string) {
 
 async function cruise(...paths: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await run(depcruise, ['--config', '.dependency-cruiser.cjs', ...paths], { cwd: sandbox });
+    const { stdout } = await run(depcruise, ['--config', '.dependency-cruiser.cjs', ...paths], {
+      cwd: sandbox,
+    });
     return { code: 0, output: stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string };
@@ -30,13 +32,28 @@ async function cruise(...paths: string[]): Promise<{ code: number; output: strin
 beforeAll(async () => {
   sandbox = await mkdtemp(join(tmpdir(), 'flotilla-deps-'));
   await cp(join(repoRoot, '.dependency-cruiser.cjs'), join(sandbox, '.dependency-cruiser.cjs'));
-  await write('tsconfig.tools.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+  await write(
+    'tsconfig.tools.json',
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }),
+  );
   await write('services/bot/src/notify.ts', 'export const notify = () => 1;\n');
-  await write('services/api/src/clean.ts', "import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n");
-  await write('services/api/src/imports-bot.ts', "import { notify } from '../../bot/src/notify.js';\nexport const n = notify;\n");
+  await write(
+    'services/api/src/clean.ts',
+    "import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n",
+  );
+  await write(
+    'services/api/src/imports-bot.ts',
+    "import { notify } from '../../bot/src/notify.js';\nexport const n = notify;\n",
+  );
   await write('services/worker/src/uses-pg.ts', "import pg from 'pg';\nexport const p = pg;\n");
-  await write('services/api/src/uses-mongo.ts', "import { MongoClient } from 'mongodb';\nexport const m = MongoClient;\n");
-  await write('services/data-postgres/src/repo.ts', "import { Kysely } from 'kysely';\nexport const k = Kysely;\n");
+  await write(
+    'services/api/src/uses-mongo.ts',
+    "import { MongoClient } from 'mongodb';\nexport const m = MongoClient;\n",
+  );
+  await write(
+    'services/data-postgres/src/repo.ts',
+    "import { Kysely } from 'kysely';\nexport const k = Kysely;\n",
+  );
 });
 
 afterAll(async () => {
