@@ -16,7 +16,8 @@ afterAll(() => {
 
 describe.each(SERVICES)('the %s service process', (name) => {
   it('starts with its config, logs JSON, answers health and metrics, and exits 0 on SIGTERM', async () => {
-    const service = startService(name, await freePort(), baseServiceEnv());
+    const env = baseServiceEnv();
+    const service = startService(name, await freePort(), env);
     started.push(service);
     await waitUntilLive(service);
 
@@ -26,7 +27,10 @@ describe.each(SERVICES)('the %s service process', (name) => {
     expect([200, 503]).toContain(ready.status);
     expect(((await ready.json()) as { service: string }).service).toBe(name);
 
-    const traced = await fetch(service.url('/no-such-route'), { headers: { 'x-request-id': `e2e-${name}` } });
+    // Data services require a service token; business services ignore it here.
+    const traced = await fetch(service.url('/no-such-route'), {
+      headers: { 'x-request-id': `e2e-${name}`, authorization: `Bearer ${env.DATA_SERVICE_TOKEN}` },
+    });
     expect(traced.status).toBe(404);
     expect(traced.headers.get('x-request-id')).toBe(`e2e-${name}`);
     expect(traced.headers.get('content-type')).toContain('application/problem+json');
