@@ -5,7 +5,7 @@ import { createDeps } from './deps.js';
 
 boot(async () => {
   const config = loadDataMongoConfig();
-  const deps = createDeps(config);
+  const deps = await createDeps(config);
   const app = await buildApp(deps);
   await startHttpService({
     app,

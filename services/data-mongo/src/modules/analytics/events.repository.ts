@@ -1,0 +1,107 @@
+import type { AnalyticsEvent } from '@flotilla/contracts';
+import { type Db, type Filter, MongoBulkWriteError } from 'mongodb';
+import { ensureIndexes } from '../../db/indexes.js';
+import { SERVER_ERROR } from '../../db/server-errors.js';
+import type { MongoTimer } from '../../metrics.js';
+import {
+  EVENTS_COLLECTION,
+  type EventDocument,
+  toAnalyticsEvent,
+  toEventDocument,
+} from './event-document.js';
+import { type TimeRange, toOccurredAtFilter } from './time-range.js';
+
+/** Which events a query returns. */
+export interface EventFilter extends TimeRange {
+  userId?: string;
+  eventTypes?: readonly string[];
+}
+
+/** A position in the newest-first order of events (keyset pagination). */
+export interface EventPosition {
+  occurredAt: Date;
+  id: string;
+}
+
+/** How an ingest went: events newly recorded, and events already recorded before (same id). */
+export interface InsertOutcome {
+  inserted: number;
+  duplicates: number;
+}
+
+/** Stores and reads analytics events. Returns plain data, never driver types. */
+export interface EventsRepository {
+  ensureIndexes(): Promise<void>;
+  /** Records events, unordered and idempotently: an event whose id is already stored is counted, not failed. */
+  insert(events: readonly AnalyticsEvent[], receivedAt?: Date): Promise<InsertOutcome>;
+  /** Events newest first, after `after` when given; `next` is the position to continue from, if any. */
+  findPage(
+    filter: EventFilter,
+    limit: number,
+    after?: EventPosition,
+  ): Promise<{ items: AnalyticsEvent[]; next: EventPosition | undefined }>;
+  /** Deletes events that occurred before `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: Date): Promise<number>;
+}
+
+/** Creates the events repository on the `analytics_events` collection. */
+export function createEventsRepository(db: Db, timeMongo: MongoTimer): EventsRepository {
+  const events = db.collection<EventDocument>(EVENTS_COLLECTION);
+
+  return {
+    async ensureIndexes() {
+      await ensureIndexes(events, [
+        { key: { user_id: 1, occurred_at: -1, _id: -1 }, name: 'user_occurred' },
+        { key: { event_type: 1, occurred_at: -1 }, name: 'type_occurred' },
+        { key: { event_type: 1, 'data.kind': 1, 'data.duration_ms': 1 }, name: 'type_kind_duration' },
+      ]);
+    },
+
+    async insert(batch, receivedAt = new Date()) {
+      const documents = batch.map((event) => toEventDocument(event, receivedAt));
+      try {
+        const result = await timeMongo('events.insert', () =>
+          events.insertMany(documents, { ordered: false }),
+        );
+        return { inserted: result.insertedCount, duplicates: 0 };
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const writeErrors = [error.writeErrors].flat();
+        // Anything but duplicate ids is a real failure; the caller retries the batch, which is idempotent.
+        if (!writeErrors.every((writeError) => writeError.code === SERVER_ERROR.DUPLICATE_KEY)) throw error;
+        return { inserted: error.result.insertedCount, duplicates: writeErrors.length };
+      }
+    },
+
+    async findPage(filter, limit, after) {
+      const query: Filter<EventDocument> = { ...toOccurredAtFilter(filter) };
+      if (filter.userId !== undefined) query.user_id = filter.userId;
+      if (filter.eventTypes?.length) query.event_type = { $in: [...filter.eventTypes] };
+      if (after) {
+        query.$or = [
+          { occurred_at: { $lt: after.occurredAt } },
+          { occurred_at: after.occurredAt, _id: { $lt: after.id } },
+        ];
+      }
+      const documents = await timeMongo('events.find', () =>
+        events
+          .find(query)
+          .sort({ occurred_at: -1, _id: -1 })
+          .limit(limit + 1)
+          .toArray(),
+      );
+      const page = documents.slice(0, limit);
+      const last = page.at(-1);
+      const next =
+        documents.length > limit && last ? { occurredAt: last.occurred_at, id: last._id } : undefined;
+      return { items: page.map(toAnalyticsEvent), next };
+    },
+
+    async deleteOlderThan(cutoff) {
+      const result = await timeMongo('events.purge', () =>
+        events.deleteMany({ occurred_at: { $lt: cutoff } }),
+      );
+      return result.deletedCount;
+    },
+  };
+}

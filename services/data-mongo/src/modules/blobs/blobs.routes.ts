@@ -1,0 +1,184 @@
+import { Readable } from 'node:stream';
+import {
+  BLOBS_V1_PATHS,
+  BlobContentTypeSchema,
+  BlobIdParamsSchema,
+  type BlobMetadata,
+  BlobMetadataSchema,
+  BlobUploadQuerySchema,
+} from '@flotilla/contracts';
+import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
+import { Type } from 'typebox';
+import type { DataMongoMetrics } from '../../metrics.js';
+import { serviceTokenSecurity } from '../../openapi.js';
+import { blobErrors } from './blobs.errors.js';
+import type { BlobStore, StoredBlob } from './blobs.store.js';
+import { contentRange, parseRange } from './range.js';
+import { relayRequestBody } from './request-body.js';
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+function toBlobMetadata(blob: StoredBlob): BlobMetadata {
+  return {
+    id: blob.id,
+    filename: blob.filename,
+    content_type: blob.contentType,
+    size: blob.size,
+    sha256: blob.sha256,
+    owner_id: blob.ownerId,
+    created_at: blob.createdAt.toISOString(),
+  };
+}
+
+/** True when an `If-None-Match` / `If-Range` style header names this entity tag (or `*`). */
+function namesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}
+
+/**
+ * The blob routes, in their own plugin scope: there every request body is passed through as the raw
+ * stream (no JSON parser, nothing buffered), so an upload flows from the socket into GridFS.
+ */
+export async function registerBlobRoutes(
+  app: HttpApp,
+  deps: { blobs: BlobStore; metrics: DataMongoMetrics; maxBytes: number },
+): Promise<void> {
+  const { blobs, metrics, maxBytes } = deps;
+
+  await app.register(async (scope: HttpApp) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+    scope.post(
+      BLOBS_V1_PATHS.blobs,
+      {
+        // Not enforced by Fastify for a raw stream: the upload counts bytes itself (and checks Content-Length).
+        bodyLimit: maxBytes,
+        schema: {
+          tags: ['blobs'],
+          summary: 'Upload a file (streamed into GridFS)',
+          description:
+            'The body is the raw file; its `Content-Type` is stored as the content type (default ' +
+            '`application/octet-stream`). Size, SHA-256 and owner are recorded. 413 `BLOB.TOO_LARGE` above ' +
+            'BLOB_MAX_BYTES (checked while streaming; nothing is kept).',
+          security: serviceTokenSecurity,
+          querystring: BlobUploadQuerySchema,
+          headers: Type.Object({ 'content-type': Type.Optional(BlobContentTypeSchema) }),
+          response: { 201: BlobMetadataSchema },
+        },
+      },
+      async (request, reply) => {
+        const declared = Number(request.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          throw blobErrors.TOO_LARGE({
+            detail: `Content-Length ${declared} is more than ${maxBytes} bytes.`,
+          });
+        }
+        const body = request.body as Readable | undefined;
+        const source = body ? relayRequestBody(body) : undefined;
+        const blob = await blobs.upload(source ?? emptyBody(), {
+          filename: request.query.filename,
+          ownerId: request.query.owner_id,
+          contentType: request.headers['content-type'] ?? DEFAULT_CONTENT_TYPE,
+          maxBytes,
+        });
+        metrics.blobBytes.inc({ direction: 'in' }, blob.size);
+        reply.code(201).header('location', `${BLOBS_V1_PATHS.blobs}/${blob.id}`);
+        return toBlobMetadata(blob);
+      },
+    );
+
+    scope.get(
+      BLOBS_V1_PATHS.blob,
+      {
+        schema: {
+          tags: ['blobs'],
+          summary: "A blob's metadata",
+          description: '404 `BLOB.NOT_FOUND`.',
+          security: serviceTokenSecurity,
+          params: BlobIdParamsSchema,
+          response: { 200: BlobMetadataSchema },
+        },
+      },
+      async (request) => {
+        const blob = await blobs.find(request.params.id);
+        if (!blob) throw blobErrors.NOT_FOUND();
+        return toBlobMetadata(blob);
+      },
+    );
+
+    scope.get(
+      BLOBS_V1_PATHS.content,
+      {
+        schema: {
+          tags: ['blobs'],
+          summary: "Download a blob's bytes",
+          description:
+            'Streams the file with its Content-Type, Content-Length and ETag (the SHA-256). A single byte ' +
+            '`Range` is answered with 206 and Content-Range; an unsatisfiable one with 416 ' +
+            '`BLOB.RANGE_NOT_SATISFIABLE`. `If-None-Match` gives 304; `If-Range` is honoured. 404 `BLOB.NOT_FOUND`.',
+          security: serviceTokenSecurity,
+          params: BlobIdParamsSchema,
+        },
+      },
+      async (request, reply) => {
+        const blob = await blobs.find(request.params.id);
+        if (!blob) throw blobErrors.NOT_FOUND();
+        const etag = `"${blob.sha256}"`;
+        reply
+          .header('etag', etag)
+          .header('accept-ranges', 'bytes')
+          .header('last-modified', blob.createdAt.toUTCString());
+        if (namesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+
+        const ifRange = request.headers['if-range'];
+        const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
+        const range = parseRange(rangeHeader, blob.size);
+        if (range.kind === 'unsatisfiable') {
+          const error = blobErrors.RANGE_NOT_SATISFIABLE({ detail: `The blob has ${blob.size} bytes.` });
+          reply.header('content-range', `bytes */${blob.size}`);
+          return sendProblem(reply, { ...toProblem(error, request), status: 416 });
+        }
+
+        const partial = range.kind === 'range';
+        const start = partial ? range.start : 0;
+        const end = partial ? range.end : blob.size - 1;
+        const length = blob.size === 0 ? 0 : end - start + 1;
+        reply
+          .code(partial ? 206 : 200)
+          .type(blob.contentType)
+          .header('content-length', String(length));
+        if (partial) reply.header('content-range', contentRange(start, end, blob.size));
+        if (request.method === 'HEAD' || length === 0) return reply.send();
+
+        reply.raw.once('finish', () => metrics.blobBytes.inc({ direction: 'out' }, length));
+        return reply.send(blobs.openDownload(blob.id, partial ? { start, end } : undefined));
+      },
+    );
+
+    scope.delete(
+      BLOBS_V1_PATHS.blob,
+      {
+        schema: {
+          tags: ['blobs'],
+          summary: 'Delete a blob and its chunks',
+          description: '204 when deleted; 404 `BLOB.NOT_FOUND` when there is no such blob.',
+          security: serviceTokenSecurity,
+          params: BlobIdParamsSchema,
+        },
+      },
+      async (request, reply) => {
+        if (!(await blobs.delete(request.params.id))) throw blobErrors.NOT_FOUND();
+        return reply.code(204).send();
+      },
+    );
+  });
+}
+
+function emptyBody(): Readable {
+  return Readable.from([]);
+}

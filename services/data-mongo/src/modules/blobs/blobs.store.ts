@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Logger, newId } from '@flotilla/platform';
+import { type Db, GridFSBucket, type GridFSBucketWriteStream, type ObjectId } from 'mongodb';
+import { ensureIndexes } from '../../db/indexes.js';
+import type { MongoTimer } from '../../metrics.js';
+import { blobErrors } from './blobs.errors.js';
+import { SizeLimitExceededError, SizeLimitStream } from './size-limit.js';
+
+/** GridFS bucket of the blobs: collections `blobs.files` and `blobs.chunks`. */
+export const BLOB_BUCKET = 'blobs';
+
+/** A stored file, without its bytes. */
+export interface StoredBlob {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  ownerId: string;
+  createdAt: Date;
+}
+
+/** What an upload stores besides the bytes. */
+export interface BlobUpload {
+  filename: string;
+  contentType: string;
+  ownerId: string;
+  /** The upload fails with `BLOB.TOO_LARGE` on the first byte past this. */
+  maxBytes: number;
+}
+
+/** Our metadata in the GridFS file document. */
+interface BlobFileMetadata {
+  owner_id: string;
+  content_type: string;
+  sha256: string;
+}
+
+/** The GridFS file document as data-mongo writes it (`_id` is the blob's UUID v7 string). */
+interface BlobFileDocument {
+  _id: string;
+  length: number;
+  chunkSize: number;
+  uploadDate: Date;
+  filename: string;
+  metadata: BlobFileMetadata;
+}
+
+/** Files in GridFS. Streams in both directions; never holds a whole file in memory. */
+export interface BlobStore {
+  ensureIndexes(): Promise<void>;
+  /**
+   * Streams `source` into a new GridFS file, computing its SHA-256 and enforcing `maxBytes` on the way.
+   * On any failure (too large, client gone, database error) the partial file is deleted before the error
+   * is rethrown, so nothing is left behind.
+   */
+  upload(source: Readable, upload: BlobUpload): Promise<StoredBlob>;
+  find(id: string): Promise<StoredBlob | undefined>;
+  /** The bytes of a blob, whole or from `start` to `end` inclusive. */
+  openDownload(id: string, range?: { start: number; end: number }): Readable;
+  /** Deletes a blob's file document and chunks; `false` when there was no such file. */
+  delete(id: string): Promise<boolean>;
+}
+
+// GridFS accepts any `_id`; the driver's typings name ObjectId, the only id type they expect.
+function asGridFsId(id: string): ObjectId {
+  return id as unknown as ObjectId;
+}
+
+function toStoredBlob(file: BlobFileDocument): StoredBlob {
+  return {
+    id: file._id,
+    filename: file.filename,
+    contentType: file.metadata.content_type,
+    size: file.length,
+    sha256: file.metadata.sha256,
+    ownerId: file.metadata.owner_id,
+    createdAt: file.uploadDate,
+  };
+}
+
+/** Creates the GridFS blob store. */
+export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): BlobStore {
+  const bucket = new GridFSBucket(db, { bucketName: BLOB_BUCKET });
+  const files = db.collection<BlobFileDocument>(`${BLOB_BUCKET}.files`);
+  const chunks = db.collection<{ files_id: string; n: number }>(`${BLOB_BUCKET}.chunks`);
+
+  /**
+   * Deletes what a failed upload wrote. A chunk insert already sent when the stream was destroyed can land
+   * after a first delete, so the in-flight inserts (counted by the driver) are awaited first, within a bound.
+   */
+  async function discardPartialUpload(id: string, stream: GridFSBucketWriteStream): Promise<void> {
+    for (
+      let waited = 0;
+      stream.state.outstandingRequests > 0 && !stream.state.errored && waited < 5000;
+      waited += 10
+    ) {
+      await sleep(10);
+    }
+    try {
+      await chunks.deleteMany({ files_id: id });
+      await files.deleteOne({ _id: id });
+    } catch (error) {
+      logger.warn({ err: error, blob_id: id }, 'could not delete the chunks of a failed upload');
+    }
+  }
+
+  return {
+    async ensureIndexes() {
+      // The indexes the driver would create on the first upload, created up front under the driver's names.
+      await ensureIndexes(files, [{ key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }]);
+      await ensureIndexes(chunks, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
+    },
+
+    async upload(source, upload) {
+      const id = newId();
+      const metadata: BlobFileMetadata = {
+        owner_id: upload.ownerId,
+        content_type: upload.contentType,
+        sha256: '',
+      };
+      const stream = bucket.openUploadStreamWithId(asGridFsId(id), upload.filename, { metadata });
+      const hash = createHash('sha256');
+      const digest = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+        flush(callback) {
+          // Runs once the source has ended and before the GridFS stream finishes, which is when it writes
+          // the file document from its (public) options: so the document carries the digest.
+          stream.options.metadata = { ...metadata, sha256: hash.digest('hex') };
+          callback();
+        },
+      });
+      try {
+        await timeMongo('blobs.upload', () =>
+          pipeline(source, new SizeLimitStream(upload.maxBytes), digest, stream),
+        );
+      } catch (error) {
+        await discardPartialUpload(id, stream);
+        if (error instanceof SizeLimitExceededError) {
+          throw blobErrors.TOO_LARGE({ detail: `The file is larger than ${error.limit} bytes.` });
+        }
+        throw error;
+      }
+      const stored = stream.gridFSFile as unknown as BlobFileDocument | null;
+      if (!stored) throw new Error(`GridFS upload of ${id} finished without a file document`);
+      return toStoredBlob(stored);
+    },
+
+    async find(id) {
+      const file = await timeMongo('blobs.find', () => files.findOne({ _id: id }));
+      return file ? toStoredBlob(file) : undefined;
+    },
+
+    openDownload(id, range) {
+      // The driver's `end` is exclusive.
+      const options = range ? { start: range.start, end: range.end + 1 } : {};
+      return bucket.openDownloadStream(asGridFsId(id), options);
+    },
+
+    async delete(id) {
+      return timeMongo('blobs.delete', async () => {
+        const { deletedCount } = await files.deleteOne({ _id: id });
+        // Chunks go even when the file document was already gone: a retried delete finishes an interrupted one.
+        await chunks.deleteMany({ files_id: id });
+        return deletedCount === 1;
+      });
+    },
+  };
+}
