@@ -1,10 +1,14 @@
-import { createHttpApp, type HttpApp } from '@flotilla/platform';
+import { createHttpApp, type HttpApp, installServiceAuth } from '@flotilla/platform';
 import type { DataPostgresDeps } from './deps.js';
+import { registerDocumentRoutes } from './modules/documents/documents.routes.js';
+import { registerMediaJobRoutes } from './modules/media-jobs/media-jobs.routes.js';
+import { registerRefreshTokenRoutes } from './modules/refresh-tokens/refresh-tokens.routes.js';
+import { registerUserRoutes } from './modules/users/users.routes.js';
 
 /** Builds data-postgres's HTTP app. It never listens: `main.ts` does, tests use `inject()`. */
 export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
-  const { runtime, config } = deps;
-  return createHttpApp({
+  const { runtime, config, repositories } = deps;
+  const app = await createHttpApp({
     service: runtime.service,
     version: runtime.version,
     logger: runtime.logger,
@@ -15,6 +19,19 @@ export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
       title: 'Flotilla data-postgres',
       description:
         'Owns PostgreSQL: users, refresh tokens, media jobs and documents. Reached only by business services, with a service token.',
+      securitySchemes: {
+        serviceToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The calling service's token (its entry in SERVICE_TOKENS).",
+        },
+      },
     },
   });
+  installServiceAuth(app, { tokens: config.serviceTokens, registry: runtime.metrics.registry });
+  registerUserRoutes(app, repositories.users);
+  registerRefreshTokenRoutes(app, repositories.refreshTokens);
+  registerMediaJobRoutes(app, repositories.mediaJobs);
+  registerDocumentRoutes(app, repositories.documents);
+  return app;
 }

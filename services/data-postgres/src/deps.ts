@@ -1,15 +1,31 @@
 import { createServiceRuntime, readPackageVersion, type ServiceRuntime } from '@flotilla/platform';
 import type { DataPostgresConfig } from './config.js';
+import { createDatabase, type Database } from './db/database.js';
+import { DocumentsRepository } from './modules/documents/documents.repository.js';
+import { MediaJobsRepository } from './modules/media-jobs/media-jobs.repository.js';
+import { RefreshTokensRepository } from './modules/refresh-tokens/refresh-tokens.repository.js';
+import { UsersRepository } from './modules/users/users.repository.js';
 
 /** Everything data-postgres needs, built once by {@link createDeps}: the composition root. */
 export interface DataPostgresDeps {
   config: DataPostgresConfig;
   runtime: ServiceRuntime;
+  database: Database;
+  repositories: {
+    users: UsersRepository;
+    refreshTokens: RefreshTokensRepository;
+    mediaJobs: MediaJobsRepository;
+    documents: DocumentsRepository;
+  };
   /** Closed in this order after the HTTP server has drained. */
   closers: Array<{ name: string; close: () => Promise<void> | void }>;
 }
 
-/** Wires data-postgres's dependencies from its configuration. */
+/**
+ * Wires data-postgres's dependencies from its configuration. Nothing connects here: the pool opens its
+ * first connection on the first query, so the service starts (and reports not ready) while the database
+ * is down.
+ */
 export function createDeps(
   config: DataPostgresConfig,
   options: { logDestination?: NodeJS.WritableStream } = {},
@@ -21,5 +37,22 @@ export function createDeps(
     logPretty: config.logPretty,
     ...options,
   });
-  return { config, runtime, closers: [] };
+  const database = createDatabase(config.postgres, {
+    logger: runtime.logger,
+    registry: runtime.metrics.registry,
+  });
+  runtime.health.addCheck('postgres', () => database.ping());
+  const { db } = database;
+  return {
+    config,
+    runtime,
+    database,
+    repositories: {
+      users: new UsersRepository(db),
+      refreshTokens: new RefreshTokensRepository(db),
+      mediaJobs: new MediaJobsRepository(db),
+      documents: new DocumentsRepository(db),
+    },
+    closers: [{ name: 'postgres', close: () => database.close() }],
+  };
 }

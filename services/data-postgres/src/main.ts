@@ -1,11 +1,16 @@
 import { boot, startHttpService } from '@flotilla/platform';
 import { buildApp } from './app.js';
 import { loadDataPostgresConfig } from './config.js';
+import { createMigrator } from './db/migrator.js';
 import { createDeps } from './deps.js';
 
 boot(async () => {
   const config = loadDataPostgresConfig();
   const deps = createDeps(config);
+  if (config.migrateOnStart) {
+    const { logger } = deps.runtime;
+    await createMigrator({ connectionString: config.postgres.url, log: (line) => logger.info(line) }).up();
+  }
   const app = await buildApp(deps);
   await startHttpService({
     app,
