@@ -254,7 +254,7 @@ export const MediaJobErrorCode = {
   ALREADY_EXISTS: 'JOB.ALREADY_EXISTS',
   /** 422: `owner_id` names no user. */
   OWNER_NOT_FOUND: 'JOB.OWNER_NOT_FOUND',
-  /** 409: the transition is not allowed from the job's status (body has `status`). */
+  /** 409: the transition is not allowed from the job's status (body has `job_status`). */
   ILLEGAL_TRANSITION: 'JOB.ILLEGAL_TRANSITION',
   /** 409: claim refused: another owner holds a lease that has not expired. */
   ALREADY_LEASED: 'JOB.ALREADY_LEASED',

@@ -298,7 +298,7 @@ export class MediaJobsRepository {
         job.status === 'processing'
           ? 'The job is leased to another owner'
           : `The job is ${job.status}; its lease was released`,
-      data: { status: job.status },
+      data: { job_status: job.status },
     });
   }
 
@@ -312,6 +312,6 @@ export class MediaJobsRepository {
 function illegal(job: MediaJobRecord, transition: string) {
   return mediaJobErrors.ILLEGAL_TRANSITION({
     detail: `Cannot ${transition} a job that is ${job.status}`,
-    data: { status: job.status },
+    data: { job_status: job.status },
   });
 }
