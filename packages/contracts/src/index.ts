@@ -5,12 +5,12 @@
  * Wire format is snake_case.
  */
 
-export * from './http/common.v1.js';
-export * from './http/data-postgres/users.v1.js';
-export * from './http/data-postgres/refresh-tokens.v1.js';
-export * from './http/data-postgres/media-jobs.v1.js';
-export * from './http/data-postgres/documents.v1.js';
+export * from './clients/data-mongo.client.js';
 export * from './clients/data-postgres.client.js';
+export * from './http/common.v1.js';
 export * from './http/data-mongo/analytics.v1.js';
 export * from './http/data-mongo/blobs.v1.js';
-export * from './clients/data-mongo.client.js';
+export * from './http/data-postgres/documents.v1.js';
+export * from './http/data-postgres/media-jobs.v1.js';
+export * from './http/data-postgres/refresh-tokens.v1.js';
+export * from './http/data-postgres/users.v1.js';
