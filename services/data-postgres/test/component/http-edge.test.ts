@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { type DomainError, isDomainError } from '@flotilla/platform';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadDataPostgresConfig } from '../../src/config.js';
@@ -150,6 +152,24 @@ describe('when PostgreSQL cannot be reached', () => {
     } finally {
       await app.close();
       for (const closer of deps.closers) await closer.close();
+    }
+  });
+});
+
+describe('a query slower than POSTGRES_STATEMENT_TIMEOUT_MS', () => {
+  it('is cancelled by PostgreSQL and reported as DB.TIMEOUT (a 503)', async () => {
+    const slow = await createTestService({ POSTGRES_STATEMENT_TIMEOUT_MS: '200' });
+    try {
+      const started = performance.now();
+      const error = await sql`select pg_sleep(2)`
+        .execute(slow.deps.database.db)
+        .catch((caught: unknown) => caught);
+      expect(isDomainError(error, 'DB.TIMEOUT')).toBe(true);
+      expect((error as DomainError).kind).toBe('unavailable');
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect((await slow.app.inject({ url: '/health/ready' })).statusCode).toBe(200);
+    } finally {
+      await slow.close();
     }
   });
 });
