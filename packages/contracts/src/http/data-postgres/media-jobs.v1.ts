@@ -258,7 +258,7 @@ export const MediaJobErrorCode = {
   ILLEGAL_TRANSITION: 'JOB.ILLEGAL_TRANSITION',
   /** 409: claim refused: another owner holds a lease that has not expired. */
   ALREADY_LEASED: 'JOB.ALREADY_LEASED',
-  /** 409: progress/complete/fail refused: the caller no longer holds the lease. */
+  /** 409: progress/complete/fail refused: the caller no longer holds the lease (body has `job_status`). */
   LEASE_LOST: 'JOB.LEASE_LOST',
   /** 409: claim refused: the job used all its attempts. */
   ATTEMPTS_EXHAUSTED: 'JOB.ATTEMPTS_EXHAUSTED',
