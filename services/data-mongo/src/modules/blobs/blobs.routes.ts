@@ -111,21 +111,21 @@ export async function registerBlobRoutes(
       },
     );
 
-    scope.get(
-      BLOBS_V1_PATHS.content,
-      {
-        schema: {
-          tags: ['blobs'],
-          summary: "Download a blob's bytes",
-          description:
-            'Streams the file with its Content-Type, Content-Length and ETag (the SHA-256). A single byte ' +
-            '`Range` is answered with 206 and Content-Range; an unsatisfiable one with 416 ' +
-            '`BLOB.RANGE_NOT_SATISFIABLE`. `If-None-Match` gives 304; `If-Range` is honoured. 404 `BLOB.NOT_FOUND`.',
-          security: serviceTokenSecurity,
-          params: BlobIdParamsSchema,
-        },
+    // GET and HEAD declared together: Fastify's automatic HEAD route would read the whole file to discard it.
+    scope.route({
+      method: ['GET', 'HEAD'],
+      url: BLOBS_V1_PATHS.content,
+      schema: {
+        tags: ['blobs'],
+        summary: "Download a blob's bytes",
+        description:
+          'Streams the file with its Content-Type, Content-Length and ETag (the SHA-256). A single byte ' +
+          '`Range` is answered with 206 and Content-Range; an unsatisfiable one with 416 ' +
+          '`BLOB.RANGE_NOT_SATISFIABLE`. `If-None-Match` gives 304; `If-Range` is honoured. 404 `BLOB.NOT_FOUND`.',
+        security: serviceTokenSecurity,
+        params: BlobIdParamsSchema,
       },
-      async (request, reply) => {
+      handler: async (request, reply) => {
         const blob = await blobs.find(request.params.id);
         if (!blob) throw blobErrors.NOT_FOUND();
         const etag = `"${blob.sha256}"`;
@@ -156,9 +156,9 @@ export async function registerBlobRoutes(
         if (request.method === 'HEAD' || length === 0) return reply.send();
 
         reply.raw.once('finish', () => metrics.blobBytes.inc({ direction: 'out' }, length));
-        return reply.send(blobs.openDownload(blob.id, partial ? { start, end } : undefined));
+        return reply.send(blobs.openDownload(blob, partial ? { start, end } : undefined));
       },
-    );
+    });
 
     scope.delete(
       BLOBS_V1_PATHS.blob,

@@ -7,6 +7,7 @@ import { type Db, GridFSBucket, type GridFSBucketWriteStream, type ObjectId } fr
 import { ensureIndexes } from '../../db/indexes.js';
 import type { MongoTimer } from '../../metrics.js';
 import { blobErrors } from './blobs.errors.js';
+import { type ChunkDocument, readChunkRange } from './chunk-reader.js';
 import { SizeLimitExceededError, SizeLimitStream } from './size-limit.js';
 
 /** GridFS bucket of the blobs: collections `blobs.files` and `blobs.chunks`. */
@@ -21,6 +22,8 @@ export interface StoredBlob {
   sha256: string;
   ownerId: string;
   createdAt: Date;
+  /** Bytes per GridFS chunk of this file. */
+  chunkSize: number;
 }
 
 /** What an upload stores besides the bytes. */
@@ -49,7 +52,10 @@ interface BlobFileDocument {
   metadata: BlobFileMetadata;
 }
 
-/** Files in GridFS. Streams in both directions; never holds a whole file in memory. */
+/**
+ * Files in GridFS. Streams in both directions and never holds a whole file in memory: uploads go through
+ * the driver's GridFSBucket write stream, downloads read the chunks directly (see `chunk-reader.ts`).
+ */
 export interface BlobStore {
   ensureIndexes(): Promise<void>;
   /**
@@ -59,8 +65,8 @@ export interface BlobStore {
    */
   upload(source: Readable, upload: BlobUpload): Promise<StoredBlob>;
   find(id: string): Promise<StoredBlob | undefined>;
-  /** The bytes of a blob, whole or from `start` to `end` inclusive. */
-  openDownload(id: string, range?: { start: number; end: number }): Readable;
+  /** The bytes of a non-empty blob, whole or from `start` to `end` inclusive, read a few chunks at a time. */
+  openDownload(blob: StoredBlob, range?: { start: number; end: number }): Readable;
   /** Deletes a blob's file document and chunks; `false` when there was no such file. */
   delete(id: string): Promise<boolean>;
 }
@@ -79,6 +85,7 @@ function toStoredBlob(file: BlobFileDocument): StoredBlob {
     sha256: file.metadata.sha256,
     ownerId: file.metadata.owner_id,
     createdAt: file.uploadDate,
+    chunkSize: file.chunkSize,
   };
 }
 
@@ -86,7 +93,7 @@ function toStoredBlob(file: BlobFileDocument): StoredBlob {
 export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): BlobStore {
   const bucket = new GridFSBucket(db, { bucketName: BLOB_BUCKET });
   const files = db.collection<BlobFileDocument>(`${BLOB_BUCKET}.files`);
-  const chunks = db.collection<{ files_id: string; n: number }>(`${BLOB_BUCKET}.chunks`);
+  const chunks = db.collection<ChunkDocument>(`${BLOB_BUCKET}.chunks`);
 
   /**
    * Deletes what a failed upload wrote. A chunk insert already sent when the stream was destroyed can land
@@ -157,10 +164,9 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
       return file ? toStoredBlob(file) : undefined;
     },
 
-    openDownload(id, range) {
-      // The driver's `end` is exclusive.
-      const options = range ? { start: range.start, end: range.end + 1 } : {};
-      return bucket.openDownloadStream(asGridFsId(id), options);
+    openDownload(blob, range) {
+      const file = { id: blob.id, length: blob.size, chunkSize: blob.chunkSize };
+      return readChunkRange(chunks, file, range?.start ?? 0, range?.end ?? blob.size - 1);
     },
 
     async delete(id) {
