@@ -1,6 +1,12 @@
-import { createServiceRuntime, readPackageVersion, type ServiceRuntime } from '@flotilla/platform';
+import {
+  createServiceRuntime,
+  isDomainError,
+  readPackageVersion,
+  type ServiceRuntime,
+} from '@flotilla/platform';
 import type { DataMongoConfig } from './config.js';
 import { createMongo, type Mongo } from './db/mongo.js';
+import { createMongoTimer } from './db/mongo-timer.js';
 import { createDataMongoMetrics, type DataMongoMetrics } from './metrics.js';
 import { type AnalyticsQueries, createAnalyticsQueries } from './modules/analytics/aggregations.js';
 import { EVENTS_COLLECTION, type EventDocument } from './modules/analytics/event-document.js';
@@ -48,6 +54,7 @@ export async function createDeps(
   });
   const { logger } = runtime;
   const metrics = createDataMongoMetrics(runtime.metrics.registry);
+  const timeMongo = createMongoTimer(metrics.mongoDuration);
   const mongo = createMongo({
     url: config.mongoUrl,
     database: config.mongoDatabase,
@@ -55,8 +62,8 @@ export async function createDeps(
     timeoutMs: config.mongoTimeoutMs,
     appName: 'flotilla-data-mongo',
   });
-  const events = createEventsRepository(mongo.db, metrics.timeMongo);
-  const blobs = createBlobStore(mongo.db, metrics.timeMongo, logger);
+  const events = createEventsRepository(mongo.db, timeMongo);
+  const blobs = createBlobStore(mongo.db, timeMongo, logger);
   const retentionMs = config.analyticsRetentionDays * DAY_MS;
   const sweeper = createRetentionSweeper({
     deleteOlderThan: (cutoff) => events.deleteOlderThan(cutoff),
@@ -68,7 +75,7 @@ export async function createDeps(
 
   let mode: RetentionMode;
   try {
-    mode = await metrics.timeMongo('indexes.ensure', async () => {
+    mode = await timeMongo('indexes.ensure', async () => {
       await events.ensureIndexes();
       await blobs.ensureIndexes();
       const collection = mongo.db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -76,7 +83,8 @@ export async function createDeps(
     });
   } catch (error) {
     await mongo.close();
-    throw error;
+    // At start-up the driver's own error says more (which server, why) than STORAGE.UNAVAILABLE.
+    throw isDomainError(error) && error.cause !== undefined ? error.cause : error;
   }
   logger.info(
     { retention_days: config.analyticsRetentionDays, retention: mode },
@@ -91,7 +99,7 @@ export async function createDeps(
     closers.push({ name: 'retention-sweep', close: () => sweeper.stop() });
   }
   closers.push({ name: 'mongo', close: () => mongo.close() });
-  runtime.health.addCheck('mongo', () => metrics.timeMongo('ping', () => mongo.ping()));
+  runtime.health.addCheck('mongo', () => timeMongo('ping', () => mongo.ping()));
 
   return {
     config,
@@ -99,7 +107,7 @@ export async function createDeps(
     metrics,
     mongo,
     events,
-    analytics: createAnalyticsQueries(mongo.db, metrics.timeMongo),
+    analytics: createAnalyticsQueries(mongo.db, timeMongo),
     blobs,
     retention: { mode, sweeper },
     closers,

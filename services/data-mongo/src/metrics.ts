@@ -19,9 +19,6 @@ export type MongoOperation =
   | 'blobs.find'
   | 'blobs.delete';
 
-/** Runs a MongoDB operation and records its duration under `operation`. */
-export type MongoTimer = <T>(operation: MongoOperation, run: () => Promise<T>) => Promise<T>;
-
 /** data-mongo's own metrics, next to the platform's HTTP metrics. */
 export interface DataMongoMetrics {
   /** `blob_bytes_total{direction="in"|"out"}`: bytes stored by uploads and sent by downloads. */
@@ -30,13 +27,14 @@ export interface DataMongoMetrics {
   eventsIngested: Counter<'result'>;
   /** `analytics_retention_deleted_total`: events deleted by the retention sweep (servers without TTL). */
   retentionDeleted: Counter;
-  timeMongo: MongoTimer;
+  /** `mongo_operation_duration_seconds{operation,outcome}`, recorded through `createMongoTimer`. */
+  mongoDuration: Histogram<'operation' | 'outcome'>;
 }
 
 /** Creates data-mongo's metrics in the service registry. */
 export function createDataMongoMetrics(registry: Registry): DataMongoMetrics {
   const registers = [registry];
-  const duration = new Histogram({
+  const mongoDuration = new Histogram({
     name: 'mongo_operation_duration_seconds',
     help: 'Duration of MongoDB operations, by operation and outcome.',
     labelNames: ['operation', 'outcome'],
@@ -61,16 +59,6 @@ export function createDataMongoMetrics(registry: Registry): DataMongoMetrics {
       help: 'Analytics events deleted by the retention sweep (used where the server has no TTL indexes).',
       registers,
     }),
-    async timeMongo(operation, run) {
-      const end = duration.startTimer({ operation });
-      try {
-        const result = await run();
-        end({ outcome: 'ok' });
-        return result;
-      } catch (error) {
-        end({ outcome: 'error' });
-        throw error;
-      }
-    },
+    mongoDuration,
   };
 }

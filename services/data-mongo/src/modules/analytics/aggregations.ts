@@ -4,7 +4,7 @@ import {
   type AnalyticsKindTiming,
 } from '@flotilla/contracts';
 import type { Db, Filter } from 'mongodb';
-import type { MongoTimer } from '../../metrics.js';
+import type { MongoTimer } from '../../db/mongo-timer.js';
 import type { ActivityRow } from './activity-summary.js';
 import { EVENTS_COLLECTION, type EventDocument } from './event-document.js';
 import { nearestRankIndex, REPORTED_PERCENTILES } from './percentiles.js';

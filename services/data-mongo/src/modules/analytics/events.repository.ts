@@ -1,8 +1,8 @@
 import type { AnalyticsEvent } from '@flotilla/contracts';
 import { type Db, type Filter, MongoBulkWriteError } from 'mongodb';
 import { ensureIndexes } from '../../db/indexes.js';
+import type { MongoTimer } from '../../db/mongo-timer.js';
 import { SERVER_ERROR } from '../../db/server-errors.js';
-import type { MongoTimer } from '../../metrics.js';
 import {
   EVENTS_COLLECTION,
   type EventDocument,

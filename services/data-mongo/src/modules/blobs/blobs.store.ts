@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, newId } from '@flotilla/platform';
 import { type Db, GridFSBucket, type GridFSBucketWriteStream, type ObjectId } from 'mongodb';
 import { ensureIndexes } from '../../db/indexes.js';
-import type { MongoTimer } from '../../metrics.js';
+import type { MongoTimer } from '../../db/mongo-timer.js';
 import { blobErrors } from './blobs.errors.js';
 import { type ChunkDocument, readChunkRange } from './chunk-reader.js';
 import { SizeLimitExceededError, SizeLimitStream } from './size-limit.js';
