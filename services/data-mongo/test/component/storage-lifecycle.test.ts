@@ -104,3 +104,25 @@ describe('shutdown', () => {
     await expect(other.deps.mongo.ping()).rejects.toThrow(/must be connected/);
   });
 });
+
+describe('when MongoDB goes away', () => {
+  it('answers 503 STORAGE.UNAVAILABLE and reports not ready', async () => {
+    const other = await startTestService(testDatabaseName('dm_gone'));
+    await other.deps.mongo.db.dropDatabase();
+    await other.deps.mongo.close();
+    try {
+      const events = await other.app.inject({
+        method: 'GET',
+        url: '/api/v1/analytics/events',
+        headers: other.auth,
+      });
+      expect(events.statusCode).toBe(503);
+      expect(events.json()).toMatchObject({ code: 'STORAGE.UNAVAILABLE' });
+      const ready = await other.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.mongo.status).toBe('down');
+    } finally {
+      await other.app.close();
+    }
+  });
+});
