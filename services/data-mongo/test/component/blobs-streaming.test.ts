@@ -98,6 +98,34 @@ describe('streaming through the typed client over real HTTP', () => {
     expect(isUpstreamHttpError(error, 416)).toBe(true);
   });
 
+  it('leaves nothing behind when the client goes away in the middle of an upload', async () => {
+    const { db } = service.deps.mongo;
+    const before = await db.collection('blobs.chunks').countDocuments();
+    const controller = new AbortController();
+    const body = generatedBody(20 * MIB);
+    let sent = 0;
+    body.stream.on('data', (piece: Buffer) => {
+      sent += piece.length;
+      if (sent >= 2 * MIB) controller.abort(new Error('caller gave up'));
+    });
+    const error = await client.blobs
+      .upload(body.stream, { filename: 'abandoned.bin', owner_id: owner }, { signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+
+    // The server notices the closed connection, then deletes the chunks it wrote.
+    const deadline = Date.now() + 10_000;
+    let files = -1;
+    let chunks = -1;
+    while (Date.now() < deadline) {
+      files = await db.collection('blobs.files').countDocuments({ filename: 'abandoned.bin' });
+      chunks = await db.collection('blobs.chunks').countDocuments();
+      if (files === 0 && chunks === before) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect({ files, chunks }).toEqual({ files: 0, chunks: before });
+  });
+
   it('reads metadata, deletes, and reports a missing blob', async () => {
     const blob = await client.blobs.upload(generatedBody(10).stream, {
       filename: 'small.bin',
