@@ -110,10 +110,12 @@ async function main(): Promise<void> {
     if ((await runStep('npx', ['tsc', '-b'], shared)) !== 0) return stopAll('build failed', 1);
   }
   const migrateEnv = serviceEnvironment('data-postgres', shared, secrets, ports);
+  // Watch mode runs from source (no build), so it migrates from source too.
+  const migrateScript = values.watch ? 'migrate:dev' : 'migrate';
   if (
     (await runStep(
       'npm',
-      ['run', 'migrate', '--if-present', '-w', '@flotilla/data-postgres'],
+      ['run', migrateScript, '--if-present', '-w', '@flotilla/data-postgres'],
       migrateEnv,
     )) !== 0
   ) {

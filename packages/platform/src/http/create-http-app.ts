@@ -76,7 +76,6 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
         {
           method: request.method,
           route,
-          url: request.url.split('?')[0],
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
         },

@@ -52,13 +52,14 @@ function problem(
   title: string,
   extra: Partial<ProblemDetails> = {},
 ): ProblemDetails {
+  // Extension members first: an error's data can never overwrite the reserved members.
   const body: ProblemDetails = {
+    ...extra,
     type: problemType(code),
     title,
     status,
     code,
     instance: request.url.split('?')[0] ?? request.url,
-    ...extra,
   };
   const requestId = getRequestId() ?? request.id;
   if (requestId) body.request_id = String(requestId);
@@ -161,7 +162,10 @@ export function sendProblem(reply: FastifyReply, body: ProblemDetails): FastifyR
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const body = toProblem(error, request);
-    if (body.status >= 500) {
+    if (body.status === 503) {
+      // A dependency is down: expected operationally, so not an error-level bug report.
+      request.log.warn({ err: error, code: body.code }, 'request failed: unavailable');
+    } else if (body.status >= 500) {
       request.log.error({ err: error, code: body.code }, 'request failed');
     } else {
       request.log.info({ code: body.code, status: body.status }, 'request rejected');

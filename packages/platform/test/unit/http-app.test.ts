@@ -192,3 +192,31 @@ describe('createHttpApp', () => {
     expect(Object.keys(spec.paths)).not.toContain('/health/live');
   });
 });
+
+describe('problem details', () => {
+  it("never let an error's data overwrite the reserved members", async () => {
+    const overriding = defineErrors({ X: { code: 'JOB.X', kind: 'conflict', title: 'Conflict' } });
+    const app = await createHttpApp({
+      service: 'test',
+      version: '1',
+      logger: createLogger({ service: 'test', version: '1', level: 'silent' }),
+      metrics: createMetrics({ service: 'test', version: '1' }),
+      health: createHealth(),
+      bodyLimit: 1024,
+    });
+    app.get('/x', async () => {
+      throw overriding.X({
+        data: { status: 'queued', code: 'OTHER', type: 'x', title: 't', job_state: 'queued' },
+      });
+    });
+    const response = await app.inject({ url: '/x' });
+    await app.close();
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({
+      status: 409,
+      code: 'JOB.X',
+      title: 'Conflict',
+      job_state: 'queued',
+    });
+  });
+});
