@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { servicePorts } from '../../scripts/lib/services.js';
 import { repoRoot } from './helpers/service-process.js';
 
 function isAlive(pid: number): boolean {
@@ -58,7 +59,7 @@ describe('npm start (the launcher)', () => {
       expect(viaGateway.status).toBe(404);
       expect(viaGateway.headers.get('x-request-id')).toBe('launcher-e2e-1');
       expect(((await viaGateway.json()) as { code: string }).code).toBe('ROUTE.NOT_FOUND');
-      for (const port of [8000, 8001, 8002, 8003, 8004]) {
+      for (const port of Object.values(servicePorts(process.env))) {
         expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       }
 
@@ -66,7 +67,7 @@ describe('npm start (the launcher)', () => {
       expect(await exited).toBe(0);
       for (const [name, pid] of Object.entries(pids))
         expect(isAlive(pid), `${name} (${pid}) still running`).toBe(false);
-      for (const port of [8000, 8001, 8002, 8003, 8004]) {
+      for (const port of Object.values(servicePorts(process.env))) {
         const refused = await fetch(`http://127.0.0.1:${port}/health/live`).then(
           () => false,
           () => true,
