@@ -5,6 +5,11 @@
  */
 
 export {
+  type BusinessServiceConfig,
+  businessServiceEnv,
+  toBusinessServiceConfig,
+} from './config/business-env.js';
+export {
   AmqpUrl,
   type CommonConfig,
   commonEnv,

@@ -1,10 +1,8 @@
 import {
-  AmqpUrl,
+  businessServiceEnv,
   commonEnv,
-  HttpUrl,
   loadConfig,
-  RedisUrl,
-  Secret,
+  toBusinessServiceConfig,
   toCommonConfig,
 } from '@flotilla/platform';
 import { Type } from 'typebox';
@@ -12,14 +10,7 @@ import { Type } from 'typebox';
 /** Every environment variable api reads, with a default only where one is safe. */
 export const ApiEnv = Type.Object({
   ...commonEnv(8000),
-  DATA_POSTGRES_URL: HttpUrl('Base URL of data-postgres.', 'http://127.0.0.1:8001'),
-  DATA_MONGO_URL: HttpUrl('Base URL of data-mongo.', 'http://127.0.0.1:8002'),
-  DATA_SERVICE_TOKEN: Secret(
-    "This service's token for the data services (its entry in their SERVICE_TOKENS).",
-  ),
-  REDIS_URL: RedisUrl,
-  RABBITMQ_URL: AmqpUrl,
-  CHROMA_URL: HttpUrl('ChromaDB server URL.', 'http://127.0.0.1:8100'),
+  ...businessServiceEnv(),
 });
 
 /** The parsed configuration of api. */
@@ -28,13 +19,5 @@ export type ApiConfig = ReturnType<typeof loadApiConfig>;
 /** Parses the environment once; throws a ConfigError listing every missing or invalid variable. */
 export function loadApiConfig(source?: Record<string, string | undefined>) {
   const env = loadConfig(ApiEnv, { service: 'api', ...(source ? { env: source } : {}) });
-  return {
-    ...toCommonConfig(env),
-    dataPostgresUrl: env.DATA_POSTGRES_URL,
-    dataMongoUrl: env.DATA_MONGO_URL,
-    dataServiceToken: env.DATA_SERVICE_TOKEN,
-    redisUrl: env.REDIS_URL,
-    rabbitmqUrl: env.RABBITMQ_URL,
-    chromaUrl: env.CHROMA_URL,
-  };
+  return { ...toCommonConfig(env), ...toBusinessServiceConfig(env) };
 }
