@@ -6,7 +6,8 @@
  * - Packages never import services; no deep imports into another package's internals.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const DATABASE_DRIVERS = '^(pg|pg-pool|pg-native|postgres|kysely|knex|typeorm|sequelize|drizzle-orm|@prisma/client|prisma|mongodb|mongoose|@mikro-orm/.*)$';
+const DATABASE_DRIVERS =
+  '^(pg|pg-pool|pg-native|postgres|kysely|knex|typeorm|sequelize|drizzle-orm|@prisma/client|prisma|mongodb|mongoose|@mikro-orm/.*)$';
 
 module.exports = {
   forbidden: [
@@ -22,7 +23,10 @@ module.exports = {
       severity: 'error',
       comment: 'api, bot and worker reach PostgreSQL and MongoDB only through the data services.',
       from: { path: '^services/(api|bot|worker)/' },
-      to: { dependencyTypesNot: ['type-only'], path: `(^|/)node_modules/(${DATABASE_DRIVERS.slice(2, -2)})(/|$)` },
+      to: {
+        dependencyTypesNot: ['type-only'],
+        path: `(^|/)node_modules/(${DATABASE_DRIVERS.slice(2, -2)})(/|$)`,
+      },
     },
     {
       name: 'no-database-driver-in-business-services-by-name',

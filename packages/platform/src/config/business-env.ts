@@ -1,4 +1,4 @@
-import { type Static, type TObject, Type } from 'typebox';
+import type { Static, TObject } from 'typebox';
 import { AmqpUrl, HttpUrl, RedisUrl, Secret } from './common.js';
 
 /**
