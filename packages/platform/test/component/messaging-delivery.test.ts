@@ -78,6 +78,17 @@ describe('publishing', () => {
     ]) {
       expect((await vhost.queue(queue))?.type).toBe('quorum');
     }
+    expect((await vhost.queue(topology.queue))?.arguments).toMatchObject({
+      'x-dead-letter-exchange': 'events.dlx',
+      'x-dead-letter-routing-key': topology.queue,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-delivery-limit': 20,
+    });
+    expect((await vhost.queue(`${topology.queue}.retry.10s`))?.arguments).toMatchObject({
+      'x-message-ttl': 10_000,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': topology.queue,
+    });
   });
 
   it('refuses an unknown event type or invalid data before sending anything', async () => {
