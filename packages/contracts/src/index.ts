@@ -7,6 +7,12 @@
 
 export * from './clients/data-mongo.client.js';
 export * from './clients/data-postgres.client.js';
+export * from './events/asyncapi-document.js';
+export * from './events/catalog.v1.js';
+export * from './events/documents.v1.js';
+export * from './events/envelope.v1.js';
+export * from './events/media.v1.js';
+export * from './events/users.v1.js';
 export * from './http/common.v1.js';
 export * from './http/data-mongo/analytics.v1.js';
 export * from './http/data-mongo/blobs.v1.js';

@@ -96,7 +96,58 @@ export {
   maskSecrets,
   REDACTED_PATHS,
 } from './logging/logger.js';
+export type { ReconnectOptions } from './messaging/amqp-connection.js';
+export {
+  DEAD_LETTER_HEADERS,
+  type DeliveryInfo,
+  type EventHandler,
+  type HandlerOutcome,
+  type WithTraceContext,
+} from './messaging/consumer.js';
+export {
+  type DeadLetter,
+  listDeadLetters,
+  purgeDeadLetters,
+  type ReplayResult,
+  replayDeadLetters,
+  showDeadLetter,
+} from './messaging/dead-letters.js';
+export {
+  createEventValidator,
+  type EnvelopeCheck,
+  type EventEnvelope,
+  type EventSchemas,
+  type EventValidator,
+} from './messaging/event-envelope.js';
+export {
+  type ConsumeOptions,
+  type ConsumerHandle,
+  createMessaging,
+  type Messaging,
+  type MessagingOptions,
+} from './messaging/messaging.js';
+export { messagingErrors } from './messaging/messaging-errors.js';
+export {
+  type ConsumeOutcome,
+  type DeadLetterReasonKind,
+  type MessagingMetrics,
+  messagingMetrics,
+} from './messaging/messaging-metrics.js';
+export { ATTEMPT_HEADER, type InjectTraceHeaders, type PublishOptions } from './messaging/publisher.js';
+export {
+  type ConsumerTopology,
+  deadLetterQueueName,
+  type QueueType,
+  retryQueueName,
+  type TopologyNames,
+  workQueueName,
+  workQueueOf,
+} from './messaging/topology.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type ServiceMetrics } from './metrics/registry.js';
+export { createIdempotencyMarkers, type IdempotencyMarkers } from './redis/idempotency-markers.js';
+export { type CreateRedisOptions, createRedis, type RedisConnection } from './redis/redis-client.js';
+export { hashKeyPart, type KeyExpiry, redisKey, setExpiring } from './redis/redis-keys.js';
+export { createLock, type LockLease, type Locks } from './redis/redis-lock.js';
 export {
   createServiceRuntime,
   readPackageVersion,
