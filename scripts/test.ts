@@ -8,7 +8,7 @@
  *
  * Options: --no-infra, --no-static, --node24, --project <unit|component|e2e> (repeatable).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -145,10 +145,7 @@ async function main(): Promise<void> {
 
   if (values.node24) {
     const node24 = await ensureNode24(repoRoot);
-    const version = (await import('node:child_process'))
-      .execFileSync(node24, ['--version'])
-      .toString()
-      .trim();
+    const version = execFileSync(node24, ['--version']).toString().trim();
     for (const project of projects) await vitestProject(project, node24, `node ${version.replace(/^v/, '')}`);
   }
 

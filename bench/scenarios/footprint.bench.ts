@@ -1,8 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { baseServiceEnv, freePort } from '../../tests/e2e/helpers/service-process.js';
 import {
   compare,
   type Measurement,
@@ -14,15 +13,6 @@ import {
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const SERVICES = ['api', 'bot', 'worker', 'data-postgres', 'data-mongo'] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -81,19 +71,7 @@ const scenario: Scenario = {
     'Idle RSS (after ready + 1 s) and time from spawn to a 200 on /health/live, per service (built, node dist/main.js), vs a bare Fastify app. p50/p99 are start times; "ops/s" is starts per second.',
   async run({ quick }) {
     execFileSync('npx', ['tsc', '-b'], { cwd: repoRoot, stdio: 'inherit' });
-    const token = randomBytes(32).toString('base64url');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      POSTGRES_URL: process.env.POSTGRES_URL ?? 'postgres://flotilla@127.0.0.1:5432/flotilla',
-      MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/',
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      RABBITMQ_URL: process.env.RABBITMQ_URL ?? 'amqp://127.0.0.1:5672',
-      CHROMA_URL: process.env.CHROMA_URL ?? 'http://127.0.0.1:8100',
-      SERVICE_TOKENS: `api:${token},bot:${token},worker:${token}`,
-      DATA_SERVICE_TOKEN: token,
-    };
+    const env: NodeJS.ProcessEnv = { ...baseServiceEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
     const runs = quick ? 2 : 5;
     const baselineSamples = [];
     for (let i = 0; i < runs; i += 1) {
