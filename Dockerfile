@@ -36,6 +36,7 @@ FROM base AS manifests
 COPY package.json package-lock.json .npmrc ./
 COPY packages/platform/package.json packages/platform/
 COPY packages/contracts/package.json packages/contracts/
+COPY packages/knowledge/package.json packages/knowledge/
 COPY services/api/package.json services/api/
 COPY services/bot/package.json services/bot/
 COPY services/worker/package.json services/worker/

@@ -12,6 +12,7 @@ export * from './events/catalog.v1.js';
 export * from './events/documents.v1.js';
 export * from './events/envelope.v1.js';
 export * from './events/media.v1.js';
+export * from './events/queues.v1.js';
 export * from './events/users.v1.js';
 export * from './http/common.v1.js';
 export * from './http/data-mongo/analytics.v1.js';

@@ -122,6 +122,7 @@ export {
 export {
   type ConsumeOptions,
   type ConsumerHandle,
+  type DeclaredQueue,
   createMessaging,
   type Messaging,
   type MessagingOptions,

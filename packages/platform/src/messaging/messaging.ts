@@ -18,6 +18,7 @@ import { createPublisher, type InjectTraceHeaders, type PublishOptions } from '.
 import {
   type ConsumerTopology,
   consumerTopology,
+  declareConsumerTopology,
   declareExchanges,
   detectQueueType,
   type QueueType,
@@ -58,10 +59,23 @@ export interface MessagingOptions {
   heartbeatSeconds?: number;
   /** How long a `queue_depth` reading is reused; 5 s by default. */
   queueDepthCacheMs?: number;
+  /**
+   * Consumer queues of the whole system, declared (with their bindings, delay and dead-letter queues) at
+   * every connect, so events published before a consumer first runs wait in its queue.
+   */
+  queues?: ReadonlyArray<DeclaredQueue>;
   /** Tracing hook: adds `traceparent`/`tracestate` of the current span to outgoing headers. */
   injectTraceHeaders?: InjectTraceHeaders;
   /** Tracing hook: runs a handler inside the trace context of the message's headers. */
   withTraceContext?: WithTraceContext;
+}
+
+/** A consumer queue declared by every service of the system (see {@link MessagingOptions.queues}). */
+export interface DeclaredQueue {
+  consumer: string;
+  purpose: string;
+  routingKeys: readonly string[];
+  retryDelaysMs: readonly number[];
 }
 
 /** Options of {@link Messaging.consume}. */
@@ -151,11 +165,23 @@ export function createMessaging(options: MessagingOptions): Messaging {
     createDepthReader(amqp, runners, options.queueDepthCacheMs ?? 5000),
   );
 
+  const declaredQueues = (options.queues ?? []).map((queue) =>
+    consumerTopology(
+      workQueueName(names, queue.consumer, queue.purpose),
+      queue.routingKeys,
+      queue.retryDelaysMs,
+    ),
+  );
+
   async function declare(connection: ChannelModel): Promise<void> {
     const channel = await connection.createChannel();
     channel.on('error', (error: Error) => logger.warn({ err: error }, 'amqp topology channel error'));
     try {
       await declareExchanges(channel, names);
+      const queueOptions = { queueType: queueType(connection), deliveryLimit: options.deliveryLimit ?? 20 };
+      for (const topology of declaredQueues) {
+        await declareConsumerTopology(channel, names, topology, queueOptions);
+      }
     } finally {
       await channel.close().catch(() => undefined);
     }
