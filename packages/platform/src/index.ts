@@ -122,8 +122,8 @@ export {
 export {
   type ConsumeOptions,
   type ConsumerHandle,
-  type DeclaredQueue,
   createMessaging,
+  type DeclaredQueue,
   type Messaging,
   type MessagingOptions,
 } from './messaging/messaging.js';
