@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import {
+  baseServiceEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+  testToken,
+} from '../e2e/helpers/service-process.js';
+
+/** data-postgres and data-mongo running as their own processes on a fresh database each. */
+export interface DataServices {
+  /** Base URL of data-postgres, e.g. `http://127.0.0.1:40123`. */
+  dataPostgresUrl: string;
+  /** Base URL of data-mongo. */
+  dataMongoUrl: string;
+  /** One service token per calling service, accepted by both data services. */
+  tokens: { api: string; bot: string; worker: string };
+  /** The two processes (their parsed JSON logs are in `.logs`). */
+  processes: { dataPostgres: ServiceProcess; dataMongo: ServiceProcess };
+  /** Stops both services and drops both databases. */
+  stop(): Promise<void>;
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run \`npm run infra -- up\` first`);
+  return value;
+}
+
+async function withPg<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: requireEnv('POSTGRES_URL') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitUntilReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
+    }
+    try {
+      const response = await fetch(service.url('/health/ready'), { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
+}
+
+async function stopProcess(service: ServiceProcess): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), 10_000);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts data-postgres (migrated on start) and data-mongo from source, each on a free port and a
+ * database of its own, for tests of the business services. Call `stop()` in `afterAll`.
+ */
+export async function startDataServices(): Promise<DataServices> {
+  const suffix = randomBytes(5).toString('hex');
+  const pgName = `flotilla_test_${suffix}`;
+  const mongoName = `flotilla_test_${suffix}`;
+  await withPg((client) => client.query(`CREATE DATABASE ${pgName}`));
+  const postgresUrl = new URL(requireEnv('POSTGRES_URL'));
+  postgresUrl.pathname = `/${pgName}`;
+  const tokens = { api: testToken(), bot: testToken(), worker: testToken() };
+  const env = {
+    ...baseServiceEnv(),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    SERVICE_TOKENS: `api:${tokens.api},bot:${tokens.bot},worker:${tokens.worker}`,
+  };
+  const [pgPort, mongoPort] = await Promise.all([freePort(), freePort()]);
+  const dataPostgres = startService('data-postgres', pgPort, {
+    ...env,
+    POSTGRES_URL: postgresUrl.toString(),
+    MIGRATE_ON_START: 'true',
+  });
+  const dataMongo = startService('data-mongo', mongoPort, { ...env, MONGO_DATABASE: mongoName });
+
+  const stop = async () => {
+    await Promise.all([stopProcess(dataPostgres), stopProcess(dataMongo)]);
+    await withPg((client) => client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`)).catch(
+      () => undefined,
+    );
+    const mongo = new MongoClient(requireEnv('MONGO_URL'), { serverSelectionTimeoutMS: 5000 });
+    try {
+      await mongo.db(mongoName).dropDatabase();
+    } catch {
+      // best effort: the database is uniquely named
+    } finally {
+      await mongo.close();
+    }
+  };
+  try {
+    await Promise.all([waitUntilReady(dataPostgres), waitUntilReady(dataMongo)]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    dataPostgresUrl: `http://127.0.0.1:${pgPort}`,
+    dataMongoUrl: `http://127.0.0.1:${mongoPort}`,
+    tokens,
+    processes: { dataPostgres, dataMongo },
+    stop,
+  };
+}
