@@ -95,6 +95,8 @@ export interface DataPostgresClient {
     requeue(id: string, body?: RequeueMediaJobBody): Promise<MediaJob>;
     listExpiredLeases(query?: ExpiredLeasesQuery): Promise<MediaJobBatch>;
     listStaleQueued(query: StaleQueuedQuery): Promise<MediaJobBatch>;
+    /** `false` when there was no such job. The job's blobs are the caller's to delete. */
+    delete(id: string): Promise<boolean>;
   };
   documents: {
     create(body: CreateKnowledgeDocumentBody): Promise<KnowledgeDocument>;
@@ -207,6 +209,7 @@ export function createDataPostgresClient(options: DataPostgresClientOptions): Da
       requeue: (id, body = {}) => post('/api/v1/media-jobs/:id/requeue', body, { id }),
       listExpiredLeases: (query = {}) => http.json('GET', '/api/v1/media-jobs/expired-leases', { query }),
       listStaleQueued: (query) => http.json('GET', '/api/v1/media-jobs/stale-queued', { query }),
+      delete: (id) => remove('/api/v1/media-jobs/:id', { id }, MediaJobErrorCode.NOT_FOUND),
     },
     documents: {
       create: (body) => post('/api/v1/documents', body),

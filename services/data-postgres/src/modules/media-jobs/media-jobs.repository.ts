@@ -85,6 +85,12 @@ export class MediaJobsRepository {
     return this.db.selectFrom('mediaJobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Deletes a job (a document made from it keeps its row, with `source_job_id` set to null). */
+  async delete(id: string): Promise<void> {
+    const result = await this.db.deleteFrom('mediaJobs').where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw mediaJobErrors.NOT_FOUND();
+  }
+
   /** Newest first, keyset-paginated on `(created_at, id)`. */
   async list(filter: MediaJobFilter): Promise<KeysetPage<MediaJobRecord>> {
     const { ownerId, status, kind, after } = filter;

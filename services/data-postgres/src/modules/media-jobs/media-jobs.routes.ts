@@ -14,7 +14,7 @@ import {
   StaleQueuedQuerySchema,
 } from '@flotilla/contracts';
 import type { HttpApp } from '@flotilla/platform';
-import type { TSchema } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
 import { nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
 import { mediaJobErrors } from './media-jobs.errors.js';
@@ -78,6 +78,24 @@ export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository):
         ...(kind !== undefined && { kind }),
       });
       return { items: page.items.map(toMediaJobWire), next_cursor: nextCursor(page.next) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/media-jobs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a media job',
+        description: "The job's blobs live in data-mongo: the caller deletes them.",
+        security: serviceTokenSecurity,
+        params: MediaJobIdParamsSchema,
+        response: { 204: Type.Null(), ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await jobs.delete(request.params.id);
+      return reply.status(204).send(null);
     },
   );
 
