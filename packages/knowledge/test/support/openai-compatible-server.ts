@@ -115,8 +115,9 @@ function embeddings(body: Record<string, unknown>, response: ServerResponse, dim
 function chat(body: Record<string, unknown>, response: ServerResponse) {
   const messages = (body.messages as { role: string; content: string }[]) ?? [];
   const prompt = messages.map((message) => message.content).join('\n');
-  const firstPassage = prompt.match(/\[1\] \([^)]*\)\n([^\n]*)/)?.[1] ?? 'no passage';
-  const content = `According to [1]: ${firstPassage}`;
+  const system = messages.find((message) => message.role === 'system')?.content ?? '';
+  const firstPassage = system.match(/\[1\] \([^)]*\)\n([\s\S]*?)(?:\n\n\[2\] |$)/)?.[1] ?? 'no passage';
+  const content = `According to [1]: ${firstPassage.replace(/\s+/g, ' ').trim()}`;
   const promptTokens = countTokens(prompt);
   const completionTokens = countTokens(content);
   send(response, 200, {
