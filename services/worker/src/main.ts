@@ -1,13 +1,20 @@
-import { boot, startHttpService } from '@flotilla/platform';
+import { boot, type Shutdown, startHttpService } from '@flotilla/platform';
 import { buildApp } from './app.js';
 import { loadWorkerConfig } from './config.js';
 import { createDeps } from './deps.js';
 
 boot(async () => {
   const config = loadWorkerConfig();
-  const deps = createDeps(config);
+  let shutdown: Shutdown | undefined;
+  const deps = createDeps(config, {
+    onFatal(error) {
+      deps.runtime.logger.fatal({ err: error }, 'RabbitMQ unreachable: shutting down');
+      const done = shutdown ? shutdown.run('rabbitmq unreachable') : Promise.resolve();
+      void done.finally(() => process.exit(1));
+    },
+  });
   const app = await buildApp(deps);
-  await startHttpService({
+  ({ shutdown } = await startHttpService({
     app,
     logger: deps.runtime.logger,
     health: deps.runtime.health,
@@ -15,5 +22,7 @@ boot(async () => {
     port: config.port,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     closers: deps.closers,
-  });
+  }));
+  // Liveness answers while connecting; readiness only once the broker and the data services answer.
+  await deps.start();
 });

@@ -1,0 +1,77 @@
+import type {
+  MediaFailedData,
+  MediaFailure,
+  MediaJob,
+  MediaProcessingData,
+  MediaSucceededData,
+  MediaUploadedData,
+} from '@flotilla/contracts';
+import type { EventPublisher } from './photo.ports.js';
+
+/** Builds and publishes the `media.*` events of a photo job from its record. */
+export function createPhotoJobEvents(events: EventPublisher) {
+  const chat = (event: { telegram_chat_id?: number | undefined }) =>
+    event.telegram_chat_id === undefined ? {} : { telegram_chat_id: event.telegram_chat_id };
+
+  return {
+    processing(job: MediaJob, startedAt: string) {
+      const data: MediaProcessingData = {
+        job_id: job.id,
+        owner_id: job.owner_id,
+        kind: job.kind,
+        attempt: Math.max(1, job.attempts),
+        started_at: startedAt,
+      };
+      return events.publish('media.processing', data);
+    },
+    succeeded(job: MediaJob, durationMs: number, origin: { telegram_chat_id?: number | undefined }) {
+      const result = job.result ?? {};
+      const data: MediaSucceededData = {
+        job_id: job.id,
+        owner_id: job.owner_id,
+        kind: job.kind,
+        source: job.source,
+        original_blob_id: job.original.blob_id,
+        original_size_bytes: job.original.size_bytes,
+        result,
+        ...(result.bytes_saved === undefined ? {} : { bytes_saved: result.bytes_saved }),
+        duration_ms: Math.max(0, Math.round(durationMs)),
+        attempts: Math.max(1, job.attempts),
+        ...chat(origin),
+      };
+      return events.publish('media.succeeded', data);
+    },
+    failed(
+      job: MediaJob,
+      error: MediaFailure,
+      durationMs: number | undefined,
+      origin: { telegram_chat_id?: number | undefined },
+    ) {
+      const data: MediaFailedData = {
+        job_id: job.id,
+        owner_id: job.owner_id,
+        kind: job.kind,
+        source: job.source,
+        error,
+        attempts: Math.max(1, job.attempts),
+        ...(durationMs === undefined ? {} : { duration_ms: Math.max(0, Math.round(durationMs)) }),
+        ...chat(origin),
+      };
+      return events.publish('media.failed', data);
+    },
+    /** `media.uploaded` again for a job (re-queued or lost publish); Telegram chat ids are not on the job. */
+    uploaded(job: MediaJob) {
+      const data: MediaUploadedData = {
+        job_id: job.id,
+        owner_id: job.owner_id,
+        kind: job.kind,
+        source: job.source,
+        original: job.original,
+      };
+      return events.publish('media.uploaded', data);
+    },
+  };
+}
+
+/** The `media.*` event publishers of {@link createPhotoJobEvents}. */
+export type PhotoJobEvents = ReturnType<typeof createPhotoJobEvents>;

@@ -1,0 +1,45 @@
+import type { Readable } from 'node:stream';
+import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
+import type { Dimensions } from '../domain/resize-plan.js';
+
+/** The media-job calls of data-postgres the worker uses (the typed client satisfies it). */
+export type MediaJobStore = Pick<
+  DataPostgresClient['mediaJobs'],
+  'get' | 'claim' | 'progress' | 'complete' | 'fail' | 'requeue' | 'listExpiredLeases' | 'listStaleQueued'
+>;
+
+/** The blob calls of data-mongo the worker uses (the typed client satisfies it). */
+export type BlobStore = Pick<DataMongoClient['blobs'], 'download' | 'upload' | 'delete'>;
+
+/** Publishes a domain event of the catalogue (the messaging module satisfies it). */
+export interface EventPublisher {
+  publish<D>(eventType: string, data: D): Promise<unknown>;
+}
+
+/** One encoded image. */
+export interface EncodedImage extends Dimensions {
+  data: Buffer;
+}
+
+/** What a photo transformation produced. */
+export interface TransformedPhoto {
+  /** Media type of `output` and `thumbnail`, e.g. `image/jpeg`. */
+  contentType: string;
+  /** File extension of that type, without the dot. */
+  extension: string;
+  /** The upright original's dimensions. */
+  original: Dimensions;
+  output: EncodedImage;
+  thumbnail: EncodedImage;
+}
+
+/**
+ * Turns an uploaded photo into its processed version and thumbnail. Fails with a permanent
+ * `mediaErrors` error when the input cannot be processed (too many pixels, damaged, unsupported).
+ */
+export interface PhotoTransformer {
+  transform(input: Buffer): Promise<TransformedPhoto>;
+}
+
+/** Reads a stream fully into memory, failing once it grows past `maxBytes`. */
+export type ReadBounded = (body: Readable, maxBytes: number) => Promise<Buffer>;
