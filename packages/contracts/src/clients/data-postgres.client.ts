@@ -18,6 +18,7 @@ import {
   type CreateMediaJobBody,
   type ExpiredLeasesQuery,
   type FailMediaJobBody,
+  type FinishedJobsQuery,
   type ListMediaJobsQuery,
   type MediaJob,
   type MediaJobBatch,
@@ -95,6 +96,8 @@ export interface DataPostgresClient {
     requeue(id: string, body?: RequeueMediaJobBody): Promise<MediaJob>;
     listExpiredLeases(query?: ExpiredLeasesQuery): Promise<MediaJobBatch>;
     listStaleQueued(query: StaleQueuedQuery): Promise<MediaJobBatch>;
+    /** Finished (`succeeded` or `failed`) jobs older than the threshold, oldest first (retention). */
+    listFinished(query: FinishedJobsQuery): Promise<MediaJobBatch>;
     /** `false` when there was no such job. The job's blobs are the caller's to delete. */
     delete(id: string): Promise<boolean>;
   };
@@ -209,6 +212,7 @@ export function createDataPostgresClient(options: DataPostgresClientOptions): Da
       requeue: (id, body = {}) => post('/api/v1/media-jobs/:id/requeue', body, { id }),
       listExpiredLeases: (query = {}) => http.json('GET', '/api/v1/media-jobs/expired-leases', { query }),
       listStaleQueued: (query) => http.json('GET', '/api/v1/media-jobs/stale-queued', { query }),
+      listFinished: (query) => http.json('GET', '/api/v1/media-jobs/finished', { query }),
       delete: (id) => remove('/api/v1/media-jobs/:id', { id }, MediaJobErrorCode.NOT_FOUND),
     },
     documents: {

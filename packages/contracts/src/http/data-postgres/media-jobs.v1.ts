@@ -243,6 +243,20 @@ export const StaleQueuedQuerySchema = Type.Object(
 /** `GET /api/v1/media-jobs/stale-queued` query. */
 export type StaleQueuedQuery = Static<typeof StaleQueuedQuerySchema>;
 
+/**
+ * `GET /api/v1/media-jobs/finished` query: jobs `succeeded` or `failed` whose `finished_at` is older than
+ * `older_than_seconds`, the oldest first (for the retention schedule).
+ */
+export const FinishedJobsQuerySchema = Type.Object(
+  {
+    older_than_seconds: Type.Integer({ minimum: 1, maximum: 10 * 365 * 24 * 3600 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+/** `GET /api/v1/media-jobs/finished` query. */
+export type FinishedJobsQuery = Static<typeof FinishedJobsQuerySchema>;
+
 /** Path parameter `:id`. */
 export const MediaJobIdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false });
 

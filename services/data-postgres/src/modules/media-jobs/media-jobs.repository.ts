@@ -289,6 +289,18 @@ export class MediaJobsRepository {
       .execute();
   }
 
+  /** Jobs `succeeded` or `failed` that finished more than `olderThanSeconds` ago, the oldest first. */
+  listFinished(olderThanSeconds: number, limit: number): Promise<MediaJobRecord[]> {
+    return this.db
+      .selectFrom('mediaJobs')
+      .selectAll()
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where('finishedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+      .orderBy('finishedAt', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
   private ownedUpdate(id: string, leaseOwner: string) {
     return this.db
       .updateTable('mediaJobs')

@@ -4,6 +4,7 @@ import {
   CreateMediaJobBodySchema,
   ExpiredLeasesQuerySchema,
   FailMediaJobBodySchema,
+  FinishedJobsQuerySchema,
   ListMediaJobsQuerySchema,
   MediaJobBatchSchema,
   MediaJobIdParamsSchema,
@@ -113,6 +114,23 @@ export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository):
     async (request) => ({
       items: (await jobs.listExpiredLeases(request.query.limit ?? 100)).map(toMediaJobWire),
     }),
+  );
+
+  app.get(
+    '/api/v1/media-jobs/finished',
+    {
+      schema: {
+        tags,
+        summary: 'Jobs finished longer ago than a threshold (for the retention schedule)',
+        security: serviceTokenSecurity,
+        querystring: FinishedJobsQuerySchema,
+        response: { 200: MediaJobBatchSchema, ...problemResponses() },
+      },
+    },
+    async (request) => {
+      const { older_than_seconds, limit = 100 } = request.query;
+      return { items: (await jobs.listFinished(older_than_seconds, limit)).map(toMediaJobWire) };
+    },
   );
 
   app.get(
