@@ -9,6 +9,7 @@ import { createMediaMetrics } from './adapters/media.metrics.js';
 import { createMediaUploadedConsumer, MEDIA_QUEUE } from './adapters/media-uploaded.consumer.js';
 import { readBounded } from './adapters/read-bounded.js';
 import { configureSharp, createSharpPhotoTransformer } from './adapters/sharp-photo.transformer.js';
+import { createCleanUpRetention } from './application/clean-up-retention.use-case.js';
 import { createPhotoJobEvents } from './application/photo-job-events.js';
 import { createProcessPhoto } from './application/process-photo.use-case.js';
 import { createRepublishStaleQueued } from './application/republish-stale-queued.use-case.js';
@@ -75,6 +76,16 @@ export function createMediaModule(deps: {
         name: 'stale-queued',
         intervalMs: config.schedules.staleQueuedIntervalMs,
         run: createRepublishStaleQueued({ jobs, events, olderThanSeconds: media.staleQueuedSeconds, limit }),
+      },
+      {
+        name: 'retention',
+        intervalMs: config.schedules.retentionIntervalMs,
+        run: createCleanUpRetention({
+          jobs,
+          blobs: deps.dataMongo.blobs,
+          olderThanSeconds: media.retentionDays * 24 * 3600,
+          limit,
+        }),
       },
     ],
   };

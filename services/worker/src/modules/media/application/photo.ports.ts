@@ -5,7 +5,16 @@ import type { Dimensions } from '../domain/resize-plan.js';
 /** The media-job calls of data-postgres the worker uses (the typed client satisfies it). */
 export type MediaJobStore = Pick<
   DataPostgresClient['mediaJobs'],
-  'get' | 'claim' | 'progress' | 'complete' | 'fail' | 'requeue' | 'listExpiredLeases' | 'listStaleQueued'
+  | 'get'
+  | 'claim'
+  | 'progress'
+  | 'complete'
+  | 'fail'
+  | 'requeue'
+  | 'listExpiredLeases'
+  | 'listStaleQueued'
+  | 'listFinished'
+  | 'delete'
 >;
 
 /** The blob calls of data-mongo the worker uses (the typed client satisfies it). */

@@ -1,0 +1,267 @@
+import {
+  type DocumentUploadedData,
+  type KnowledgeDocument,
+  type MediaFailure,
+  type MediaJob,
+  MediaJobErrorCode,
+} from '@flotilla/contracts';
+import { isPermanentKnowledgeError, knowledgeErrors } from '@flotilla/knowledge';
+import { isDomainError, isUpstreamHttpError, newId } from '@flotilla/platform';
+import { documentErrors } from '../domain/document.errors.js';
+import type {
+  DocumentBlobStore,
+  DocumentIndexer,
+  DocumentJobStore,
+  DocumentStore,
+} from './document.ports.js';
+import type { DocumentEvents } from './document-events.js';
+
+/** Dependencies of {@link createIndexDocument}. */
+export interface IndexDocumentDeps {
+  documents: DocumentStore;
+  jobs: DocumentJobStore;
+  blobs: DocumentBlobStore;
+  knowledge: DocumentIndexer;
+  events: DocumentEvents;
+  /** Names this process in lease owners (`<instance>:<claim id>`). */
+  instanceId: string;
+  leaseSeconds: number;
+  /** Largest document accepted (the knowledge base's limit), checked before downloading. */
+  maxDocumentBytes: number;
+  now?: () => number;
+}
+
+/** Which attempt of the message this is. */
+export interface AttemptInfo {
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** What happened to a `document.uploaded` event. */
+export type IndexDocumentResult =
+  | { status: 'indexed'; chunkCount: number; durationMs: number }
+  | { status: 'failed'; code: string }
+  | { status: 'skipped'; reason: 'finished' | 'deleted' | 'leased-elsewhere' | 'lease-lost' }
+  | { status: 'retry'; reason: string }
+  | { status: 'gave-up'; code: string; reason: string };
+
+const PERMANENT_WORKER_CODES = new Set<string>([documentErrors.BLOB_MISSING.definition.code]);
+const PROGRESS_FIRST = 10;
+const PROGRESS_LAST = 95;
+
+function describe(error: unknown): string {
+  const text = isDomainError(error)
+    ? `${error.code}: ${error.detail ?? error.title}`
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+  return text.length > 900 ? `${text.slice(0, 900)}…` : text;
+}
+
+function failureOf(error: unknown): MediaFailure {
+  if (isDomainError(error))
+    return { code: error.code, message: (error.detail ?? error.title).slice(0, 1024) };
+  return { code: 'KNOWLEDGE.INGESTION_ERROR', message: describe(error).slice(0, 1024) };
+}
+
+function isPermanent(error: unknown): boolean {
+  return isPermanentKnowledgeError(error) || (isDomainError(error) && PERMANENT_WORKER_CODES.has(error.code));
+}
+
+const upstreamCode = (error: unknown) => (isUpstreamHttpError(error) ? error.upstreamCode : undefined);
+
+/**
+ * Ingests the document of a `document.uploaded` event into the owner's knowledge base:
+ * - an indexed or failed document is left alone (a redelivery changes nothing; on a retry the outcome
+ *   is announced again in case the previous attempt could not); a deleted one is skipped;
+ * - with a `job_id` the job is claimed under a lease (`processing`), gets progress as chunks are
+ *   embedded, and completes or fails with the document;
+ * - permanent failures (no text, unsupported type, too large, unreadable, embedder mismatch, missing
+ *   file) fail the document at once and announce `document.failed`;
+ * - temporary ones (provider or ChromaDB or a data service unavailable) ask for a retry; on the last
+ *   attempt the document and job fail with `DOCUMENT.RETRIES_EXHAUSTED` before the message is given up.
+ */
+export function createIndexDocument(deps: IndexDocumentDeps) {
+  const now = deps.now ?? Date.now;
+  const { documents, jobs, events } = deps;
+
+  async function announceFinished(document: KnowledgeDocument, info: AttemptInfo) {
+    if (info.attempt > 1) {
+      if (document.status === 'indexed')
+        await events.indexed(document, document.chunk_count, 0, info.attempt);
+      else if (document.error) await events.failed(document, document.error, info.attempt);
+    }
+    return { status: 'skipped', reason: 'finished' } as const;
+  }
+
+  async function claim(
+    jobId: string,
+    leaseOwner: string,
+  ): Promise<MediaJob | 'leased-elsewhere' | 'unavailable'> {
+    try {
+      return await jobs.claim(jobId, { lease_owner: leaseOwner, lease_seconds: deps.leaseSeconds });
+    } catch (error) {
+      const code = upstreamCode(error);
+      if (code === MediaJobErrorCode.ALREADY_LEASED) return 'leased-elsewhere';
+      // Finished, exhausted or missing job: the document's own status rules, ingest without a lease.
+      if (
+        code === MediaJobErrorCode.ILLEGAL_TRANSITION ||
+        code === MediaJobErrorCode.ATTEMPTS_EXHAUSTED ||
+        code === MediaJobErrorCode.NOT_FOUND
+      )
+        return 'unavailable';
+      throw error;
+    }
+  }
+
+  async function download(event: DocumentUploadedData) {
+    if (event.size_bytes > deps.maxDocumentBytes) {
+      throw knowledgeErrors.TOO_LARGE({
+        detail: `${event.size_bytes} bytes > ${deps.maxDocumentBytes} bytes.`,
+      });
+    }
+    try {
+      return (await deps.blobs.download(event.blob_id)).body;
+    } catch (error) {
+      if (isUpstreamHttpError(error, 404))
+        throw documentErrors.BLOB_MISSING({ detail: `No blob ${event.blob_id}.` });
+      throw error;
+    }
+  }
+
+  async function run(
+    event: DocumentUploadedData,
+    job: MediaJob | undefined,
+    leaseOwner: string,
+    info: AttemptInfo,
+  ) {
+    const startedAt = now();
+    let lastProgress = 0;
+    const progress = async (value: number) => {
+      if (!job || value - lastProgress < 5) return;
+      lastProgress = value;
+      await jobs.progress(job.id, {
+        lease_owner: leaseOwner,
+        progress: value,
+        lease_seconds: deps.leaseSeconds,
+      });
+    };
+    const body = await download(event);
+    await progress(PROGRESS_FIRST);
+    const result = await deps.knowledge.ingest(
+      {
+        documentId: event.document_id,
+        ownerId: event.owner_id,
+        title: event.title,
+        contentType: event.content_type,
+        filename: event.title,
+        content: body,
+      },
+      {
+        onProgress: ({ embedded, total }) =>
+          progress(
+            PROGRESS_FIRST + Math.floor(((PROGRESS_LAST - PROGRESS_FIRST) * embedded) / Math.max(1, total)),
+          ),
+      },
+    );
+    try {
+      await documents.patch(event.document_id, { status: 'indexed', chunk_count: result.chunkCount });
+    } catch (error) {
+      if (!isUpstreamHttpError(error, 404)) throw error;
+      // Deleted while we ingested: take our vectors back out.
+      await deps.knowledge.deleteDocumentVectors({ ownerId: event.owner_id, documentId: event.document_id });
+      return { status: 'skipped', reason: 'deleted' } as const;
+    }
+    if (job) await jobs.complete(job.id, { lease_owner: leaseOwner, result: {} });
+    const durationMs = now() - startedAt;
+    const attempts = job ? job.attempts : info.attempt;
+    try {
+      await events.indexed(
+        { id: event.document_id, owner_id: event.owner_id },
+        result.chunkCount,
+        durationMs,
+        attempts,
+      );
+    } catch (error) {
+      // The document is indexed; the retry finds it so and announces it then.
+      return { status: 'retry', reason: `document.indexed not published: ${describe(error)}` } as const;
+    }
+    return { status: 'indexed', chunkCount: result.chunkCount, durationMs } as const;
+  }
+
+  async function fail(
+    event: DocumentUploadedData,
+    job: MediaJob | undefined,
+    leaseOwner: string,
+    error: unknown,
+    info: AttemptInfo,
+  ): Promise<IndexDocumentResult> {
+    if (upstreamCode(error) === MediaJobErrorCode.LEASE_LOST)
+      return { status: 'skipped', reason: 'lease-lost' };
+    const owner = { id: event.document_id, owner_id: event.owner_id };
+    const attempts = job ? job.attempts : info.attempt;
+    const reason = describe(error);
+    const permanent = isPermanent(error);
+    const last = info.attempt >= info.maxAttempts || (job !== undefined && job.attempts >= job.max_attempts);
+    if (!permanent && !last) {
+      if (job) {
+        await jobs
+          .fail(job.id, { lease_owner: leaseOwner, error: failureOf(error), retryable: true })
+          .catch(() => undefined); // the lease then expires and the schedule re-queues the job
+      }
+      return { status: 'retry', reason };
+    }
+    const failure: MediaFailure = permanent
+      ? failureOf(error)
+      : {
+          code: documentErrors.RETRIES_EXHAUSTED.definition.code,
+          message: `Gave up after ${attempts} attempts: ${reason}`.slice(0, 1024),
+        };
+    try {
+      await documents.patch(event.document_id, { status: 'failed', error: failure });
+      if (job) await jobs.fail(job.id, { lease_owner: leaseOwner, error: failure, retryable: false });
+      await events.failed(owner, failure, attempts);
+    } catch (recordError) {
+      if (isUpstreamHttpError(recordError, 404)) return { status: 'skipped', reason: 'deleted' };
+      // Could not record the failure: try again later (or give the message up on its last attempt).
+      return last
+        ? {
+            status: 'gave-up',
+            code: failure.code,
+            reason: `${reason}; recording failed: ${describe(recordError)}`,
+          }
+        : { status: 'retry', reason: `recording the failure failed: ${describe(recordError)}` };
+    }
+    return permanent
+      ? { status: 'failed', code: failure.code }
+      : { status: 'gave-up', code: failure.code, reason };
+  }
+
+  return async function indexDocument(
+    event: DocumentUploadedData,
+    info: AttemptInfo,
+  ): Promise<IndexDocumentResult> {
+    try {
+      const document = await documents.get(event.document_id);
+      if (!document) return { status: 'skipped', reason: 'deleted' };
+      if (document.status !== 'pending') return await announceFinished(document, info);
+      const leaseOwner = `${deps.instanceId}:${newId()}`;
+      let job: MediaJob | undefined;
+      if (event.job_id) {
+        const claimed = await claim(event.job_id, leaseOwner);
+        if (claimed === 'leased-elsewhere') return { status: 'skipped', reason: 'leased-elsewhere' };
+        job = claimed === 'unavailable' ? undefined : claimed;
+      }
+      try {
+        return await run(event, job, leaseOwner, info);
+      } catch (error) {
+        return await fail(event, job, leaseOwner, error, info);
+      }
+    } catch (error) {
+      return { status: 'retry', reason: describe(error) };
+    }
+  };
+}
+
+/** The use case built by {@link createIndexDocument}. */
+export type IndexDocument = ReturnType<typeof createIndexDocument>;

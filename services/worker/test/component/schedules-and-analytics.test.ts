@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { UserUpdatedData } from '@flotilla/contracts';
+import { newId } from '@flotilla/platform';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricValue, quietLogger } from '../../../../packages/platform/test/component/messaging-broker.js';
+import { createCleanUpRetention } from '../../src/modules/media/application/clean-up-retention.use-case.js';
+import { createScheduleMetrics, startSchedule } from '../../src/schedules/schedule.runner.js';
+import { noisyPhoto } from '../support/photo-fixtures.js';
+import { startWorkerHarness, type WorkerHarness, waitFor } from '../support/worker-harness.js';
+
+const ANALYTICS_QUEUE = 'q.worker.analytics';
+let harness: WorkerHarness;
+let owner: string;
+
+const metric = (name: string, labels: Record<string, string>) =>
+  metricValue(harness.worker.runtime.metrics.registry, name, labels);
+
+beforeAll(async () => {
+  harness = await startWorkerHarness({
+    label: 'worker-schedules',
+    env: {
+      SCHEDULES_ENABLED: 'true',
+      SCHEDULE_EXPIRED_LEASES_INTERVAL_MS: '300',
+      SCHEDULE_STALE_QUEUED_INTERVAL_MS: '300',
+      MEDIA_STALE_QUEUED_SECONDS: '1',
+      SCHEDULE_RETENTION_INTERVAL_MS: '86400000',
+      ANALYTICS_BATCH_SIZE: '5',
+      ANALYTICS_BATCH_MAX_WAIT_MS: '200',
+      ANALYTICS_PREFETCH: '10',
+    },
+  });
+  owner = await harness.createUser();
+});
+
+afterAll(async () => {
+  await harness?.stop();
+});
+
+function userUpdated(userId: string, version: number) {
+  return harness.publisher.publish<UserUpdatedData>(
+    'user.updated',
+    { user_id: userId, version, changed: ['display_name'], status: 'active' },
+    { userId },
+  );
+}
+
+async function recorded(userId: string) {
+  return (await harness.dataMongo.analytics.query({ user_id: userId, limit: 200 })).items;
+}
+
+describe('analytics', () => {
+  it('records every domain event in data-mongo, written in batches', async () => {
+    const userId = newId();
+    const batchesBefore = await metric('worker_analytics_batches_total', { outcome: 'ok' });
+    const sent = [];
+    for (let version = 1; version <= 7; version += 1) sent.push(await userUpdated(userId, version));
+
+    await waitFor('7 recorded events', async () => (await recorded(userId)).length === 7);
+    const items = await recorded(userId);
+    expect(items.map((event) => event.event_id).sort()).toEqual(sent.map((event) => event.event_id).sort());
+    expect(items[0]).toMatchObject({ event_type: 'user.updated', producer: 'api', user_id: userId });
+    const batches = (await metric('worker_analytics_batches_total', { outcome: 'ok' })) - batchesBefore;
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(batches).toBeLessThan(7);
+  });
+
+  it('records an event once even when it is delivered twice', async () => {
+    const userId = newId();
+    const envelope = await userUpdated(userId, 1);
+    await waitFor('recorded', async () => (await recorded(userId)).length === 1);
+    const duplicates = await metric('worker_analytics_events_total', { result: 'duplicate' });
+    const acked = await metric('messages_consumed_total', { queue: ANALYTICS_QUEUE, outcome: 'ack' });
+
+    // Forget the consumer's marker, so the second delivery reaches data-mongo rather than the short-cut.
+    await harness.worker.redis.client.del(`idempotency:worker.analytics:${envelope.event_id}`);
+    await harness.publisher.publishEnvelope(envelope);
+    await waitFor(
+      'the second delivery acked',
+      async () =>
+        (await metric('messages_consumed_total', { queue: ANALYTICS_QUEUE, outcome: 'ack' })) > acked,
+    );
+    expect(await metric('worker_analytics_events_total', { result: 'duplicate' })).toBe(duplicates + 1);
+    expect(await recorded(userId)).toHaveLength(1);
+  });
+});
+
+describe('schedules', () => {
+  it('finds a job whose media.uploaded was never published, publishes it again, and the job is processed', async () => {
+    const job = await harness.createPhotoJob(owner, await noisyPhoto(120, 80), 'lost.jpg', 'image/jpeg');
+    const done = await harness.waitForJob(job.id, 'succeeded', 15_000);
+    expect(done.attempts).toBe(1);
+    const [uploaded] = harness.eventsOf(job.id, 'media.uploaded');
+    expect(uploaded).toMatchObject({ producer: 'worker', data: { job_id: job.id, kind: 'photo' } });
+    expect(await metric('worker_schedule_items_total', { schedule: 'stale-queued' })).toBeGreaterThanOrEqual(
+      1,
+    );
+  });
+
+  it('re-queues a job whose worker died holding its lease, and the job is processed', async () => {
+    const job = await harness.createPhotoJob(owner, await noisyPhoto(120, 80), 'orphan.jpg', 'image/jpeg');
+    // A worker claims it, then "dies": nothing renews the one-second lease.
+    await harness.dataPostgres.mediaJobs.claim(job.id, { lease_owner: 'dead-worker:1', lease_seconds: 1 });
+    const done = await harness.waitForJob(job.id, 'succeeded', 15_000);
+    expect(done.attempts).toBe(2);
+    expect(harness.eventsOf(job.id, 'media.uploaded')[0]).toMatchObject({ producer: 'worker' });
+    expect(
+      await metric('worker_schedule_items_total', { schedule: 'expired-leases' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs a schedule on one replica at a time (the Redis lock)', async () => {
+    const registry = new Registry();
+    let runs = 0;
+    const spec = { name: 'lock-check', intervalMs: 60_000, run: async () => ++runs };
+    const deps = {
+      locks: harness.worker.locks,
+      namespace: `t-${newId().slice(-8)}`,
+      logger: quietLogger,
+      metrics: createScheduleMetrics(registry),
+    };
+    const replicas = [startSchedule(spec, deps), startSchedule(spec, deps)];
+    const results = await Promise.all(replicas.map((replica) => replica.runOnce()));
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    expect(results.filter((result) => result === undefined)).toHaveLength(1);
+    expect(runs).toBe(1);
+    expect(await metricValue(registry, 'worker_schedule_runs_total', { outcome: 'skipped' })).toBe(1);
+  });
+
+  it('retention deletes finished photo jobs past the threshold together with their files', async () => {
+    const job = await harness.createPhotoJob(owner, await noisyPhoto(100, 100), 'old.jpg', 'image/jpeg');
+    await harness.publishUploaded(job);
+    const done = await harness.waitForJob(job.id, 'succeeded');
+    const live = await harness.createPhotoJob(owner, await noisyPhoto(100, 100), 'live.jpg', 'image/jpeg');
+    await sleep(1100);
+    const cleanUp = createCleanUpRetention({
+      jobs: harness.dataPostgres.mediaJobs,
+      blobs: harness.dataMongo.blobs,
+      olderThanSeconds: 1,
+      limit: 100,
+    });
+    expect(await cleanUp()).toBeGreaterThanOrEqual(1);
+    expect(await harness.dataPostgres.mediaJobs.get(job.id)).toBeNull();
+    for (const blob of [done.original.blob_id, done.result?.blob_id, done.result?.thumbnail_blob_id]) {
+      expect(await harness.dataMongo.blobs.get(blob as string)).toBeUndefined();
+    }
+    expect(await harness.dataPostgres.mediaJobs.get(live.id)).not.toBeNull();
+    expect(await harness.dataMongo.blobs.get(live.original.blob_id)).toBeDefined();
+  });
+});
