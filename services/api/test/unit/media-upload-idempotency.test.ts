@@ -1,0 +1,118 @@
+import { createLogger, isDomainError } from '@flotilla/platform';
+import { describe, expect, it } from 'vitest';
+import type { IdempotencyClaim, UploadIdempotency } from '../../src/modules/media/application/media.ports.js';
+import { withUploadIdempotency } from '../../src/modules/media/application/upload-idempotency.js';
+
+const logger = createLogger({ service: 'test', version: '0', level: 'silent' });
+
+/** The port's contract kept in a Map (the Redis adapter is exercised by the component tests). */
+function memoryIdempotency(): UploadIdempotency {
+  const records = new Map<string, { fingerprint: string; reply?: { status: number; body: unknown } }>();
+  return {
+    async claim(scope, key, fingerprint): Promise<IdempotencyClaim> {
+      const earlier = records.get(`${scope}:${key}`);
+      if (!earlier) {
+        records.set(`${scope}:${key}`, { fingerprint });
+        return { outcome: 'claimed' };
+      }
+      if (earlier.fingerprint !== fingerprint) return { outcome: 'mismatch' };
+      if (!earlier.reply) return { outcome: 'in_progress' };
+      return { outcome: 'replay', ...earlier.reply };
+    },
+    async complete(scope, key, fingerprint, reply) {
+      records.set(`${scope}:${key}`, { fingerprint, reply });
+    },
+    async release(scope, key) {
+      records.delete(`${scope}:${key}`);
+    },
+  };
+}
+
+describe('an upload with an Idempotency-Key', () => {
+  it('runs the write once and replays its reply for the same file', async () => {
+    const deps = { idempotency: memoryIdempotency(), logger };
+    let writes = 0;
+    const request = {
+      scope: 'media-upload:u1',
+      key: 'k1',
+      fingerprint: 'sha-a',
+      run: async () => ({ status: 202, body: { id: `job-${++writes}` } }),
+    };
+    expect(await withUploadIdempotency(deps, request)).toEqual({
+      status: 202,
+      body: { id: 'job-1' },
+      replayed: false,
+    });
+    expect(await withUploadIdempotency(deps, request)).toEqual({
+      status: 202,
+      body: { id: 'job-1' },
+      replayed: true,
+    });
+    expect(writes).toBe(1);
+  });
+
+  it('refuses the same key with another file (422) and while the first is running (409)', async () => {
+    const deps = { idempotency: memoryIdempotency(), logger };
+    let release: () => void = () => undefined;
+    const first = withUploadIdempotency(deps, {
+      scope: 's',
+      key: 'k',
+      fingerprint: 'sha-a',
+      run: () =>
+        new Promise((resolve) => {
+          release = () => resolve({ status: 202, body: {} });
+        }),
+    });
+    const running = await withUploadIdempotency(deps, {
+      scope: 's',
+      key: 'k',
+      fingerprint: 'sha-a',
+      run: async () => ({ status: 202, body: {} }),
+    }).catch((error: unknown) => error);
+    expect(isDomainError(running, 'IDEMPOTENCY.IN_PROGRESS')).toBe(true);
+    release();
+    await first;
+    const other = await withUploadIdempotency(deps, {
+      scope: 's',
+      key: 'k',
+      fingerprint: 'sha-b',
+      run: async () => ({ status: 202, body: {} }),
+    }).catch((error: unknown) => error);
+    expect(isDomainError(other, 'IDEMPOTENCY.KEY_REUSED')).toBe(true);
+  });
+
+  it('gives the key up when the write fails, so the retry runs again', async () => {
+    const deps = { idempotency: memoryIdempotency(), logger };
+    const failing = withUploadIdempotency(deps, {
+      scope: 's',
+      key: 'k',
+      fingerprint: 'f',
+      run: async () => {
+        throw new Error('data-postgres down');
+      },
+    });
+    await expect(failing).rejects.toThrow('data-postgres down');
+    const retry = await withUploadIdempotency(deps, {
+      scope: 's',
+      key: 'k',
+      fingerprint: 'f',
+      run: async () => ({ status: 202, body: { ok: true } }),
+    });
+    expect(retry.replayed).toBe(false);
+  });
+
+  it('fails closed (503) when the records cannot be read', async () => {
+    const broken: UploadIdempotency = {
+      claim: async () => {
+        throw new Error('redis down');
+      },
+      complete: async () => undefined,
+      release: async () => undefined,
+    };
+    const error = await withUploadIdempotency(
+      { idempotency: broken, logger },
+      { scope: 's', key: 'k', fingerprint: 'f', run: async () => ({ status: 202, body: {} }) },
+    ).catch((failure: unknown) => failure);
+    expect(isDomainError(error, 'IDEMPOTENCY.UNAVAILABLE')).toBe(true);
+  });
+});
