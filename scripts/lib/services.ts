@@ -19,7 +19,10 @@ export type ServiceName = (typeof SERVICES)[number]['name'];
 export const CALLERS = ['api', 'bot', 'worker'] as const;
 
 /** Generated development secrets, one file, created once with mode 600. */
-export const DEV_SECRET_KEYS = [...CALLERS.map((caller) => `${caller.toUpperCase()}_DATA_SERVICE_TOKEN`)];
+export const DEV_SECRET_KEYS = [
+  ...CALLERS.map((caller) => `${caller.toUpperCase()}_DATA_SERVICE_TOKEN`),
+  'API_JWT_SIGNING_KEY',
+];
 
 /**
  * Reads `.data/dev-secrets.env`, generating any missing secret with 32 random bytes.
@@ -83,5 +86,6 @@ export function serviceEnvironment(
   } else {
     env.DATA_SERVICE_TOKEN = shared.DATA_SERVICE_TOKEN || secrets[`${name.toUpperCase()}_DATA_SERVICE_TOKEN`];
   }
+  if (name === 'api') env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;
   return env;
 }

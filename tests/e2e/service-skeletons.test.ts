@@ -55,6 +55,7 @@ describe('configuration errors', () => {
     const env = baseServiceEnv();
     delete env.DATA_SERVICE_TOKEN;
     delete env.REDIS_URL;
+    delete env.JWT_SIGNING_KEY;
     const service = startService('api', await freePort(), { ...env });
     started.push(service);
     expect(await service.exited).toBe(78);
@@ -62,6 +63,7 @@ describe('configuration errors', () => {
     expect(output).toContain('Invalid configuration for api');
     expect(output).toContain('DATA_SERVICE_TOKEN: is required but not set');
     expect(output).toContain('REDIS_URL: is required but not set');
+    expect(output).toContain('JWT_SIGNING_KEY: is required but not set');
     expect(output).not.toMatch(/\n\s+at /);
   });
 

@@ -1,25 +1,114 @@
-import { createServiceRuntime, readPackageVersion, type ServiceRuntime } from '@flotilla/platform';
+import {
+  CONSUMER_QUEUE_LIST,
+  createDataMongoClient,
+  createDataPostgresClient,
+  type DataMongoClient,
+  type DataPostgresClient,
+  EVENT_SCHEMAS,
+} from '@flotilla/contracts';
+import {
+  createMessaging,
+  createRedis,
+  createServiceRuntime,
+  type Messaging,
+  type RedisConnection,
+  readPackageVersion,
+  type ServiceRuntime,
+} from '@flotilla/platform';
 import type { ApiConfig } from './config.js';
+import { createIdentity, type Identity } from './modules/identity/identity.deps.js';
 
 /** Everything api needs, built once by {@link createDeps}: the composition root. */
 export interface ApiDeps {
   config: ApiConfig;
   runtime: ServiceRuntime;
+  /** The process's one Redis connection (cache, idempotency, rate limits, link codes). */
+  redis: RedisConnection;
+  /** Typed clients of the data services (this service's token). */
+  dataPostgres: DataPostgresClient;
+  dataMongo: DataMongoClient;
+  /** Events in and out of RabbitMQ (`start()` connects; {@link startDeps} calls it). */
+  messaging: Messaging;
+  /** Identity: tokens, passwords, the cached user profiles, and the identity use cases. */
+  identity: Identity;
+  /** Prefix of the queue names (empty in production). */
+  queuePrefix: string;
+  /** Connects what must be connected before serving (messaging, the cache-invalidation consumer). */
+  start: () => Promise<void>;
   /** Closed in this order after the HTTP server has drained. */
   closers: Array<{ name: string; close: () => Promise<void> | void }>;
 }
 
-/** Wires api's dependencies from its configuration. */
-export function createDeps(
-  config: ApiConfig,
-  options: { logDestination?: NodeJS.WritableStream } = {},
-): ApiDeps {
+/** Options of {@link createDeps}. */
+export interface CreateDepsOptions {
+  logDestination?: NodeJS.WritableStream;
+  /** Prefix of the queue names (tests isolate themselves with one); none by default. */
+  queuePrefix?: string;
+  /** Called when the broker stays unreachable; by default logs and exits 1 so the supervisor restarts us. */
+  onFatal?: (error: Error) => void;
+}
+
+/** Wires api's dependencies from its configuration. Nothing is awaited here: call `start()`. */
+export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): ApiDeps {
   const runtime = createServiceRuntime({
     service: 'api',
     version: readPackageVersion(import.meta.url),
     logLevel: config.logLevel,
     logPretty: config.logPretty,
-    ...options,
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
   });
-  return { config, runtime, closers: [] };
+  const { logger, metrics, health } = runtime;
+  const redis = createRedis({ url: config.redisUrl, name: 'api', logger });
+  const clientOptions = {
+    callerName: 'api',
+    serviceToken: config.dataServiceToken,
+    logger,
+    metrics: metrics.registry,
+  };
+  const dataPostgres = createDataPostgresClient({ ...clientOptions, baseUrl: config.dataPostgresUrl });
+  const dataMongo = createDataMongoClient({ ...clientOptions, baseUrl: config.dataMongoUrl });
+  const messaging = createMessaging({
+    url: config.rabbitmqUrl,
+    service: 'api',
+    events: EVENT_SCHEMAS,
+    queues: CONSUMER_QUEUE_LIST,
+    logger,
+    registry: metrics.registry,
+    redis: redis.client,
+    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+    onFatal:
+      options.onFatal ??
+      ((error) => {
+        logger.fatal({ err: error }, 'RabbitMQ unreachable: exiting');
+        process.exit(1);
+      }),
+  });
+  const identity = createIdentity({ config, runtime, redis: redis.client, dataPostgres, messaging });
+
+  health.addCheck('redis', redis.check);
+  health.addCheck('rabbitmq', messaging.check);
+  health.addCheck('data-postgres', async () => {
+    await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
+  });
+
+  return {
+    config,
+    runtime,
+    redis,
+    dataPostgres,
+    dataMongo,
+    messaging,
+    identity,
+    queuePrefix: options.queuePrefix ?? '',
+    async start() {
+      await messaging.start();
+      await identity.startConsumers();
+    },
+    closers: [
+      { name: 'rabbitmq', close: () => messaging.close() },
+      { name: 'data-postgres', close: () => dataPostgres.close() },
+      { name: 'data-mongo', close: () => dataMongo.close() },
+      { name: 'redis', close: () => redis.close() },
+    ],
+  };
 }

@@ -6,6 +6,7 @@ import { createDeps } from './deps.js';
 boot(async () => {
   const config = loadApiConfig();
   const deps = createDeps(config);
+  await deps.start();
   const app = await buildApp(deps);
   await startHttpService({
     app,

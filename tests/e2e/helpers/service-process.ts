@@ -51,6 +51,7 @@ export function baseServiceEnv(): NodeJS.ProcessEnv {
     CHROMA_URL: process.env.CHROMA_URL ?? 'http://127.0.0.1:8100',
     SERVICE_TOKENS: `api:${token},bot:${token},worker:${token}`,
     DATA_SERVICE_TOKEN: token,
+    JWT_SIGNING_KEY: testToken(),
   };
 }
 

@@ -1,0 +1,63 @@
+import { newId } from '@flotilla/platform';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { AccessTokens, Principal } from '../application/identity.ports.js';
+import { identityErrors } from '../domain/identity.errors.js';
+
+/** Options of {@link createAccessTokens}. */
+export interface AccessTokenOptions {
+  /** HS256 key (at least 32 characters). */
+  signingKey: string;
+  keyId: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+const ALGORITHM = 'HS256';
+const TOKEN_TYPE = 'at+jwt';
+const MAX_TOKEN_LENGTH = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Short-lived access JWTs: HS256 only (the algorithm is pinned; `none` and every other algorithm are
+ * refused), with `iss`, `aud`, `sub`, `iat`, `exp`, `jti`, header `kid` and `typ: at+jwt` (so no other kind
+ * of JWT is accepted as an access token).
+ */
+export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
+  const key = new TextEncoder().encode(options.signingKey);
+  return {
+    ttlSeconds: options.ttlSeconds,
+    async issue(principal) {
+      return new SignJWT({ role: principal.role })
+        .setProtectedHeader({ alg: ALGORITHM, kid: options.keyId, typ: TOKEN_TYPE })
+        .setSubject(principal.id)
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setIssuedAt()
+        .setExpirationTime(`${options.ttlSeconds}s`)
+        .setJti(newId())
+        .sign(key);
+    },
+    async verify(token): Promise<Principal> {
+      if (token.length > MAX_TOKEN_LENGTH) throw identityErrors.TOKEN_INVALID({ detail: 'Token too long' });
+      try {
+        const { payload, protectedHeader } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer: options.issuer,
+          audience: options.audience,
+          typ: TOKEN_TYPE,
+          requiredClaims: ['sub', 'exp', 'iat'],
+        });
+        if (protectedHeader.kid !== options.keyId) throw new Error('unknown kid');
+        const role = payload.role;
+        if (!payload.sub || !UUID.test(payload.sub) || (role !== 'user' && role !== 'admin')) {
+          throw new Error('malformed claims');
+        }
+        return { id: payload.sub, role };
+      } catch (error) {
+        if (error instanceof errors.JWTExpired) throw identityErrors.TOKEN_EXPIRED();
+        throw identityErrors.TOKEN_INVALID({ cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { User } from '@flotilla/contracts';
+import { type Logger, redisKey, setExpiring } from '@flotilla/platform';
+import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
+import type { UserDirectory, UserProfiles } from '../application/identity.ports.js';
+
+/** Options of {@link createUserProfiles}. */
+export interface UserProfilesOptions {
+  redis: Redis;
+  users: UserDirectory;
+  ttlSeconds: number;
+  logger: Logger;
+  registry: Registry;
+}
+
+/**
+ * Read-through Redis cache of user profiles (`cache:user:<id>`, with a TTL). Concurrent misses for one id
+ * load once (single flight, per process); Redis failures fall back to the data service (fail open);
+ * `cache_requests_total{cache="user",result}` counts hits, misses and errors.
+ */
+export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
+  const { redis, users, logger } = options;
+  const requests = new Counter({
+    name: 'cache_requests_total',
+    help: 'Cache lookups by cache and result (hit, miss, error).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [options.registry],
+  });
+  const inFlight = new Map<string, Promise<User | null>>();
+  const keyOf = (id: string) => redisKey('cache', 'user', id);
+
+  async function readCache(id: string): Promise<User | undefined> {
+    try {
+      const raw = await redis.get(keyOf(id));
+      if (raw === null) {
+        requests.inc({ cache: 'user', result: 'miss' });
+        return undefined;
+      }
+      requests.inc({ cache: 'user', result: 'hit' });
+      return JSON.parse(raw) as User;
+    } catch (error) {
+      requests.inc({ cache: 'user', result: 'error' });
+      logger.warn({ err: error }, 'user cache read failed; reading the data service');
+      return undefined;
+    }
+  }
+
+  async function load(id: string): Promise<User | null> {
+    const user = await users.get(id);
+    if (user) {
+      await setExpiring(redis, keyOf(id), JSON.stringify(user), { seconds: options.ttlSeconds }).catch(
+        (error: unknown) => logger.warn({ err: error }, 'user cache write failed'),
+      );
+    }
+    return user;
+  }
+
+  return {
+    async get(id) {
+      const cached = await readCache(id);
+      if (cached) return cached;
+      let pending = inFlight.get(id);
+      if (!pending) {
+        pending = load(id).finally(() => inFlight.delete(id));
+        inFlight.set(id, pending);
+      }
+      return pending;
+    },
+    async invalidate(id) {
+      // A load in flight may hold the old value: forget it so the next reader loads again.
+      inFlight.delete(id);
+      try {
+        await redis.del(keyOf(id));
+        return true;
+      } catch (error) {
+        logger.warn({ err: error, user_id: id }, 'user cache invalidation failed; the entry expires by TTL');
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { DataPostgresClient, EventData, EventType, User, UserRole } from '@flotilla/contracts';
+
+/** The authenticated caller of a request. */
+export interface Principal {
+  id: string;
+  role: UserRole;
+}
+
+/** Computes and checks password hashes (argon2id). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(passwordHash: string, password: string): Promise<boolean>;
+  /** Spends the time of a verification without a stored hash (unknown email), against timing probes. */
+  verifyNothing(password: string): Promise<void>;
+}
+
+/** Issues and verifies access JWTs. */
+export interface AccessTokens {
+  readonly ttlSeconds: number;
+  issue(principal: Principal): Promise<string>;
+  /** The token's principal; throws AUTH.TOKEN_INVALID or AUTH.TOKEN_EXPIRED. */
+  verify(token: string): Promise<Principal>;
+}
+
+/** Users as data-postgres stores them (the typed client is the port). */
+export type UserDirectory = DataPostgresClient['users'];
+
+/** Refresh tokens as data-postgres stores them (hashes only). */
+export type RefreshTokenStore = DataPostgresClient['refreshTokens'];
+
+/** Read-through cache of user profiles. */
+export interface UserProfiles {
+  /** The user, from the cache or else the data service; null when there is none. */
+  get(id: string): Promise<User | null>;
+  /** Drops the cached profile (after every write; on `user.updated`); false when Redis failed. */
+  invalidate(id: string): Promise<boolean>;
+}
+
+/** Login throttling per client IP and per account. */
+export interface LoginLimiter {
+  /** Counts an attempt from `ip` and checks both limits; throws AUTH.TOO_MANY_ATTEMPTS (or fails closed). */
+  check(ip: string, account: string): Promise<void>;
+  /** Counts a failed attempt against the account. */
+  recordFailure(account: string): Promise<void>;
+  /** Clears the account's failures after a successful login. */
+  reset(account: string): Promise<void>;
+}
+
+/** One-time Telegram link codes (stored hashed, expiring). */
+export interface LinkCodes {
+  /** A fresh code for `userId`. */
+  issue(userId: string): Promise<{ code: string; expiresInSeconds: number }>;
+  /** The user id of `code`, deleting it (one use); undefined when unknown or expired. */
+  consume(code: string): Promise<string | undefined>;
+}
+
+/** Publishes domain events after the write they report. */
+export interface EventPublisher {
+  publish<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): Promise<unknown>;
+}
