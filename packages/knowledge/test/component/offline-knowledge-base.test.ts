@@ -8,7 +8,7 @@ import { createKnowledgeBase, type KnowledgeBase } from '../../src/knowledge-bas
 import { CONTENT_TYPES, makeDocx, makePdf } from '../support/fixtures.js';
 import { chromaUrl, knowledgeTestConfig } from '../support/knowledge-test-config.js';
 
-const logger = createLogger({ service: 'knowledge-test', level: 'silent' });
+const logger = createLogger({ service: 'knowledge-test', version: 'test', level: 'silent' });
 const owners: string[] = [];
 const config = knowledgeTestConfig({ KNOWLEDGE_CHUNK_SIZE: '300', KNOWLEDGE_CHUNK_OVERLAP: '50' });
 

@@ -10,7 +10,7 @@ import {
   startOpenAICompatibleServer,
 } from '../support/openai-compatible-server.js';
 
-const logger = createLogger({ service: 'knowledge-test', level: 'silent' });
+const logger = createLogger({ service: 'knowledge-test', version: 'test', level: 'silent' });
 const owners: string[] = [];
 let provider: OpenAICompatibleServer;
 let kb: KnowledgeBase;

@@ -55,7 +55,7 @@ export async function startOpenAICompatibleServer(
     const failure = failures.find((entry) => entry.path === path && entry.times > 0);
     if (failure) {
       failure.times -= 1;
-      const headers =
+      const headers: Record<string, string> =
         failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
       return send(
         response,

@@ -9,7 +9,12 @@ import {
   EVENT_SCHEMAS,
   type KnowledgeDocument,
 } from '@flotilla/contracts';
-import { createKnowledgeBase, type KnowledgeBase, knowledgeEnv, toKnowledgeConfig } from '@flotilla/knowledge';
+import {
+  createKnowledgeBase,
+  type KnowledgeBase,
+  knowledgeEnv,
+  toKnowledgeConfig,
+} from '@flotilla/knowledge';
 import { createMessaging, type EventEnvelope, loadConfig, type Messaging } from '@flotilla/platform';
 import { type ChannelModel, connect } from 'amqplib';
 import { Registry } from 'prom-client';
@@ -56,9 +61,13 @@ async function observe(url: string) {
   await channel.assertExchange('events', 'topic', { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, 'events', 'document.#');
-  await channel.consume(queue, (message) => {
-    if (message) seen.push(JSON.parse(message.content.toString('utf8')) as EventEnvelope);
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (message) => {
+      if (message) seen.push(JSON.parse(message.content.toString('utf8')) as EventEnvelope);
+    },
+    { noAck: true },
+  );
   return connection;
 }
 
@@ -73,14 +82,20 @@ async function upload(
     { filename: title, owner_id: owner, content_type: contentType },
     { contentLength: bytes.length },
   );
-  const job = options.withJob === false
-    ? undefined
-    : await dataPostgres.mediaJobs.create({
-        owner_id: owner,
-        kind: 'document',
-        source: 'api',
-        original: { blob_id: blob.id, filename: title, content_type: contentType, size_bytes: bytes.length },
-      });
+  const job =
+    options.withJob === false
+      ? undefined
+      : await dataPostgres.mediaJobs.create({
+          owner_id: owner,
+          kind: 'document',
+          source: 'api',
+          original: {
+            blob_id: blob.id,
+            filename: title,
+            content_type: contentType,
+            size_bytes: bytes.length,
+          },
+        });
   const document = await dataPostgres.documents.create({
     owner_id: owner,
     title,
@@ -114,7 +129,8 @@ async function waitForDocument(id: string, status: 'indexed' | 'failed', timeout
 const eventsOf = (documentId: string, type?: string) =>
   seen.filter(
     (event) =>
-      (event.data as { document_id?: string }).document_id === documentId && (type === undefined || event.event_type === type),
+      (event.data as { document_id?: string }).document_id === documentId &&
+      (type === undefined || event.event_type === type),
   );
 
 beforeAll(async () => {
@@ -166,7 +182,7 @@ beforeAll(async () => {
     knowledge,
     logger: quietLogger,
     registry,
-    retryDelaysMs: [100, 100],
+    retryDelaysMs: [100, 200],
   });
   publisher = createMessaging({
     url: vhost.url,
@@ -216,21 +232,30 @@ describe('document ingestion in the worker', () => {
       chunk_count: document.chunk_count,
       attempts: 1,
     });
-    const answer = await knowledge.ask({ ownerId: owner, question: 'How often must the espresso machine be descaled?' });
+    const answer = await knowledge.ask({
+      ownerId: owner,
+      question: 'How often must the espresso machine be descaled?',
+    });
     expect(answer.citations[0]?.documentId).toBe(event.document_id);
   });
 
   it('indexes a docx without a job, and a redelivered event changes nothing', async () => {
-    const event = await upload(await makeDocx(['Warranty: two years from the date of purchase.']), 'warranty.docx',
-      'application/vnd.openxmlformats-officedocument.wordprocessingml.document', { withJob: false });
+    const event = await upload(
+      await makeDocx(['Warranty: two years from the date of purchase.']),
+      'warranty.docx',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      { withJob: false },
+    );
     await publisher.publish('document.uploaded', event, { userId: owner });
     const document = await waitForDocument(event.document_id, 'indexed');
     const idsBefore = await knowledge.store.documentIds(owner, event.document_id);
     const skippedBefore = await metricValue(registry, 'worker_documents_total', { status: 'skipped' });
 
     await publisher.publish('document.uploaded', event, { userId: owner });
-    await waitFor('the duplicate to be skipped', async () =>
-      (await metricValue(registry, 'worker_documents_total', { status: 'skipped' })) === skippedBefore + 1,
+    await waitFor(
+      'the duplicate to be skipped',
+      async () =>
+        (await metricValue(registry, 'worker_documents_total', { status: 'skipped' })) === skippedBefore + 1,
     );
     expect(await knowledge.store.documentIds(owner, event.document_id)).toEqual(idsBefore);
     expect((await dataPostgres.documents.get(event.document_id))?.indexed_at).toBe(document.indexed_at);
@@ -255,7 +280,9 @@ describe('document ingestion in the worker', () => {
   it('fails an unsupported type and a document whose file is gone, for good', async () => {
     const image = await upload(Buffer.from('not really a png'), 'photo.png', 'image/png');
     await publisher.publish('document.uploaded', image, { userId: owner });
-    expect((await waitForDocument(image.document_id, 'failed')).error?.code).toBe('KNOWLEDGE.UNSUPPORTED_TYPE');
+    expect((await waitForDocument(image.document_id, 'failed')).error?.code).toBe(
+      'KNOWLEDGE.UNSUPPORTED_TYPE',
+    );
 
     const gone = await upload(Buffer.from(MANUAL), 'gone.txt', 'text/plain');
     await dataMongo.blobs.delete(gone.blob_id);
@@ -272,11 +299,17 @@ describe('document ingestion in the worker', () => {
       expect(document.error?.code).toBe('DOCUMENT.RETRIES_EXHAUSTED');
       expect(document.error?.message).toContain('KNOWLEDGE.PROVIDER_UNAVAILABLE');
       const job = await dataPostgres.mediaJobs.get(event.job_id as string);
-      expect(job).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'DOCUMENT.RETRIES_EXHAUSTED' } });
+      expect(job).toMatchObject({
+        status: 'failed',
+        attempts: 3,
+        error: { code: 'DOCUMENT.RETRIES_EXHAUSTED' },
+      });
       await waitFor('document.failed', () => eventsOf(event.document_id, 'document.failed').length === 1);
       expect(eventsOf(event.document_id, 'document.failed')[0]?.data).toMatchObject({ attempts: 3 });
       await waitFor('the dead letter', async () => (await vhost.ready(`${QUEUE}.dlq`)) === 1);
-      expect(await metricValue(registry, 'worker_documents_total', { status: 'retry' })).toBeGreaterThanOrEqual(2);
+      expect(
+        await metricValue(registry, 'worker_documents_total', { status: 'retry' }),
+      ).toBeGreaterThanOrEqual(2);
     } finally {
       provider.setBroken(false);
     }
