@@ -4,7 +4,7 @@
  * Markdown table under bench/results/ (`latest.json`, `latest.md`, plus a dated copy).
  * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,15 +82,35 @@ async function main(): Promise<void> {
   }
   const info = machine();
   const date = new Date().toISOString();
-  const report = { date, machine: info, quick: values.quick, results };
+  const merged = values.only ? await mergeWithLatest(results) : results;
+  const report = { date, machine: info, quick: values.quick, results: merged };
   const stamp = date.slice(0, 19).replaceAll(':', '-');
   await writeFile(join(benchDir, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(benchDir, 'results', 'latest.md'), toMarkdown(results, info, date));
+  await writeFile(join(benchDir, 'results', 'latest.md'), toMarkdown(merged, info, date));
   await writeFile(join(benchDir, 'results', `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(
-    `wrote bench/results/latest.json and latest.md (${results.length} comparisons, ${failed} scenarios failed)`,
+    `wrote bench/results/latest.json and latest.md (${results.length} comparisons measured${values.only ? `, ${merged.length - results.length} kept from the previous run` : ''}, ${failed} scenarios failed)`,
   );
   process.exitCode = failed > 0 ? 1 : 0;
+}
+
+/**
+ * With `--only`, the comparisons measured now replace those of the same name in `latest.json`; the
+ * others are kept, so a partial run never drops the rest of the table.
+ */
+async function mergeWithLatest(fresh: ScenarioResult[]): Promise<ScenarioResult[]> {
+  let previous: ScenarioResult[] = [];
+  try {
+    previous = (
+      JSON.parse(await readFile(join(benchDir, 'results', 'latest.json'), 'utf8')) as {
+        results: ScenarioResult[];
+      }
+    ).results;
+  } catch {
+    // no previous run
+  }
+  const names = new Set(fresh.map((result) => result.scenario));
+  return [...previous.filter((result) => !names.has(result.scenario)), ...fresh];
 }
 
 await main();
