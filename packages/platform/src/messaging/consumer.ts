@@ -1,12 +1,12 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { runWithContext } from '../context/request-context.js';
-import { newId } from '../ids/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import type { IdempotencyMarkers } from '../redis/idempotency-markers.js';
 import type { AmqpConnection } from './amqp-connection.js';
-import { publishConfirmed, trackReturns } from './confirmed-publish.js';
+import { trackReturns } from './confirmed-publish.js';
 import type { EventEnvelope, EventValidator } from './event-envelope.js';
-import type { DeadLetterReasonKind, MessagingMetrics } from './messaging-metrics.js';
+import { createForwarder } from './message-forwarding.js';
+import type { MessagingMetrics } from './messaging-metrics.js';
 import { ATTEMPT_HEADER } from './publisher.js';
 import {
   type ConsumerTopology,
@@ -47,24 +47,7 @@ export type WithTraceContext = <T>(
   fn: () => Promise<T>,
 ) => Promise<T>;
 
-/** Headers written on a dead letter. */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'x-dead-letter-reason',
-  reasonKind: 'x-dead-letter-reason-kind',
-  at: 'x-dead-lettered-at',
-  queue: 'x-original-queue',
-  lastError: 'x-last-error',
-} as const;
-
-/** Headers the broker adds when it dead-letters; dropped from the copies this module publishes. */
-export const BROKER_DEATH_HEADERS = [
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-];
-
-const MAX_REASON_LENGTH = 1000;
+export { BROKER_DEATH_HEADERS, DEAD_LETTER_HEADERS } from './message-forwarding.js';
 
 /** A registered consumer, as the consumer runner needs it. */
 export interface ConsumerSpec {
@@ -108,16 +91,6 @@ export interface ConsumerRunner {
   drain(timeoutMs: number): Promise<number>;
   /** Puts every unfinished delivery back in its queue (nack with requeue) and closes the channel. */
   abandon(): Promise<void>;
-}
-
-function sanitizeHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...(headers ?? {}) };
-  for (const name of BROKER_DEATH_HEADERS) delete copy[name];
-  return copy;
-}
-
-function truncate(text: string): string {
-  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH)}…` : text;
 }
 
 function readAttempt(headers: Record<string, unknown> | undefined): number {
@@ -168,83 +141,16 @@ export function createConsumerRunner(spec: ConsumerSpec, deps: ConsumerDeps): Co
     }
   }
 
-  async function copyTo(
-    delivery: Delivery,
-    exchange: string,
-    routingKey: string,
-    headers: Record<string, unknown>,
-  ): Promise<void> {
-    const { properties, content } = delivery.message;
-    const options: Options.Publish & { messageId: string } = {
-      persistent: true,
-      // A message without id (published by a foreign client) gets one, so the dead-letter tools can name it.
-      messageId: typeof properties.messageId === 'string' ? properties.messageId : newId(),
-      headers,
-    };
-    if (properties.contentType) options.contentType = properties.contentType;
-    if (properties.contentEncoding) options.contentEncoding = properties.contentEncoding;
-    if (properties.type) options.type = properties.type;
-    if (properties.appId) options.appId = properties.appId;
-    if (properties.timestamp) options.timestamp = properties.timestamp;
-    await publishConfirmed(delivery.channel, exchange, routingKey, content, options, deps.publishTimeoutMs);
-  }
-
-  async function deadLetter(
-    delivery: Delivery,
-    kind: DeadLetterReasonKind,
-    reason: string,
-    attempt: number,
-  ): Promise<void> {
-    const headers = {
-      ...sanitizeHeaders(delivery.message.properties.headers),
-      [ATTEMPT_HEADER]: attempt,
-      [DEAD_LETTER_HEADERS.reason]: truncate(reason),
-      [DEAD_LETTER_HEADERS.reasonKind]: kind,
-      [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
-      [DEAD_LETTER_HEADERS.queue]: queue,
-    };
-    await copyTo(delivery, deps.names.deadLetterExchange, queue, headers);
-    settle(delivery, 'ack');
-    metrics.deadLettered.inc({ queue, reason_kind: kind });
-    logger.warn(
-      {
-        queue,
-        event_id: delivery.message.properties.messageId,
-        attempt,
-        reason_kind: kind,
-        reason: truncate(reason),
-      },
-      'message dead-lettered',
-    );
-  }
-
-  async function retryLater(delivery: Delivery, reason: string, attempt: number): Promise<void> {
-    const next = spec.topology.retryQueues[attempt - 1];
-    if (!next) {
-      await deadLetter(delivery, 'retries_exhausted', reason, attempt);
-      metrics.consumed.inc({ queue, outcome: 'dead_letter' });
-      return;
-    }
-    const headers = {
-      ...sanitizeHeaders(delivery.message.properties.headers),
-      [ATTEMPT_HEADER]: attempt + 1,
-      [DEAD_LETTER_HEADERS.lastError]: truncate(reason),
-    };
-    await copyTo(delivery, '', next.name, headers);
-    settle(delivery, 'ack');
-    metrics.retried.inc({ queue });
-    metrics.consumed.inc({ queue, outcome: 'retry' });
-    logger.info(
-      {
-        queue,
-        event_id: delivery.message.properties.messageId,
-        attempt,
-        delay_ms: next.delayMs,
-        reason: truncate(reason),
-      },
-      'message will be retried',
-    );
-  }
+  const forward = createForwarder({
+    queue,
+    topology: spec.topology,
+    names: deps.names,
+    logger,
+    metrics,
+    publishTimeoutMs: deps.publishTimeoutMs,
+    settle: (delivery) => settle(delivery as Delivery, 'ack'),
+  });
+  const { deadLetter, retryLater } = forward;
 
   async function runHandler(envelope: EventEnvelope, info: DeliveryInfo): Promise<HandlerOutcome> {
     const call = async (): Promise<HandlerOutcome> => {

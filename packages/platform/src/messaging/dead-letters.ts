@@ -1,7 +1,7 @@
 import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { newId } from '../ids/uuid.js';
 import { publishConfirmed, trackReturns } from './confirmed-publish.js';
-import { BROKER_DEATH_HEADERS, DEAD_LETTER_HEADERS } from './consumer.js';
+import { BROKER_DEATH_HEADERS, DEAD_LETTER_HEADERS } from './message-forwarding.js';
 import { ATTEMPT_HEADER } from './publisher.js';
 import { deadLetterQueueName, workQueueOf } from './topology.js';
 
