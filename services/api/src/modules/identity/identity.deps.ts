@@ -17,6 +17,7 @@ import type {
   PasswordHasher,
   UserProfiles,
 } from './application/identity.ports.js';
+import { createListUsers } from './application/list-users.use-case.js';
 import { createLogin } from './application/login.use-case.js';
 import { createLogout } from './application/logout.use-case.js';
 import { createRefreshSession } from './application/refresh-session.use-case.js';
@@ -60,7 +61,7 @@ function createUseCases(deps: Parameters<typeof wire>[0], parts: ReturnType<type
     createTelegramLinkCode: createCreateTelegramLinkCode({ linkCodes }),
     completeTelegramLink: createCompleteTelegramLink({ users, linkCodes, profiles, events, logger }),
     unlinkTelegram: createUnlinkTelegram({ users, profiles, events, logger }),
-    listUsers: users.list,
+    listUsers: createListUsers({ users }),
   };
 }
 
