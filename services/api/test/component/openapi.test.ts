@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadApiConfig } from '../../src/config.js';
+import { type ApiDeps, createDeps } from '../../src/deps.js';
+import { testSigningKey } from '../support/api-harness.js';
+import { COVERED_ROUTES } from '../support/covered-routes.js';
+
+interface Operation {
+  security?: unknown[];
+  requestBody?: unknown;
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+let deps: ApiDeps;
+let document: OpenApiDocument;
+
+beforeAll(async () => {
+  // The document needs no running dependency: the app is built and never started.
+  const config = loadApiConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_SERVICE_TOKEN: testSigningKey(),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    RABBITMQ_URL: process.env.RABBITMQ_URL ?? 'amqp://127.0.0.1:5672',
+    JWT_SIGNING_KEY: testSigningKey(),
+  });
+  deps = createDeps(config, { onFatal: () => undefined });
+  const app = await buildApp(deps);
+  const response = await app.inject({ method: 'GET', url: '/docs/json' });
+  expect(response.statusCode).toBe(200);
+  document = response.json();
+  await app.close();
+});
+
+afterAll(async () => {
+  for (const closer of deps?.closers ?? []) await closer.close();
+});
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Every operation of the document as `METHOD /path/:param`. */
+function operations(): Array<[string, Operation]> {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]): [string, Operation] => [
+        `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+        operation,
+      ]),
+  );
+}
+
+const apiOperations = () => operations().filter(([name]) => name.split(' ')[1]?.startsWith('/api/v1/'));
+
+describe('the OpenAPI document of the api', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    const result = await validate(structuredClone(document) as never);
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+  });
+
+  it('puts every public route under /api/v1', () => {
+    const outside = operations()
+      .map(([name]) => name)
+      .filter((name) => !/ \/(api\/v1|health|metrics|docs)\b/.test(name));
+    expect(outside).toEqual([]);
+    expect(apiOperations().length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('gives every operation a success response schema and an error (problem) response', () => {
+    for (const [name, operation] of apiOperations()) {
+      const statuses = Object.keys(operation.responses ?? {});
+      const success = statuses.find((status) => status.startsWith('2'));
+      expect(success, `${name} has no 2xx response`).toBeDefined();
+      if (success !== '204') {
+        const content = operation.responses?.[success as string]?.content ?? {};
+        expect(Object.keys(content).length, `${name} ${success} has no schema`).toBeGreaterThan(0);
+      }
+      expect(
+        statuses.some((status) => status.startsWith('4')),
+        `${name} documents no 4xx`,
+      ).toBe(true);
+    }
+  });
+
+  it('marks every route that needs a token with the bearer scheme', () => {
+    const open = apiOperations()
+      .filter(([, operation]) => !operation.security)
+      .map(([name]) => name);
+    expect(open.sort()).toEqual(
+      [
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/logout',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/auth/register',
+      ].sort(),
+    );
+  });
+
+  it('has every operation covered by a test file (COVERED_ROUTES), and every listed file exists', () => {
+    const covered = new Set(Object.values(COVERED_ROUTES).flat());
+    const uncovered = apiOperations()
+      .map(([name]) => name)
+      .filter((name) => !covered.has(name));
+    expect(uncovered, 'operations no test claims: add them to test/support/covered-routes.ts').toEqual([]);
+    const known = new Set(apiOperations().map(([name]) => name));
+    expect(
+      [...covered].filter((name) => !known.has(name)),
+      'claimed routes the document lacks',
+    ).toEqual([]);
+    for (const file of Object.keys(COVERED_ROUTES)) {
+      const found = ['component', 'unit'].some((dir) =>
+        existsSync(join(import.meta.dirname, '..', dir, file)),
+      );
+      expect(found, `${file} listed in COVERED_ROUTES does not exist`).toBe(true);
+    }
+  });
+});
