@@ -61,7 +61,7 @@ export function buildAsyncApiDocument(options: AsyncApiOptions = {}): Record<str
       payload: toJson(eventEnvelopeSchema(type, data)),
       correlationId: { location: '$message.header#/x-request-id' },
       bindings: {
-        amqp: { bindingVersion: '0.3.0', deliveryMode: 2, messageType: type, contentEncoding: 'utf-8' },
+        amqp: { bindingVersion: '0.3.0', messageType: type },
       },
     };
     channels[type] = {
