@@ -7,6 +7,9 @@ import { registerDeadLetterRoutes } from './modules/admin/dead-letters.routes.js
 import { registerAdminUserRoutes } from './modules/identity/adapters/admin-users.routes.js';
 import { registerAuthRoutes } from './modules/identity/adapters/auth.routes.js';
 import { registerUserRoutes } from './modules/identity/adapters/users.routes.js';
+import { registerKnowledge } from './modules/knowledge/adapters/knowledge.plugin.js';
+import { registerMedia } from './modules/media/adapters/media.plugin.js';
+import { registerStatsRoutes } from './modules/stats/adapters/stats.routes.js';
 
 /** Prefix of every public route. */
 export const API_PREFIX = '/api/v1';
@@ -58,6 +61,9 @@ export async function buildApp(deps: ApiDeps): Promise<HttpApp> {
       registerUserRoutes(v1, identity, config);
       registerAdminUserRoutes(v1, identity);
       registerDeadLetterRoutes(v1, deps.messaging, deps.queuePrefix);
+      await registerMedia(v1, deps.media);
+      await registerKnowledge(v1, deps.knowledge);
+      registerStatsRoutes(v1, deps.stats);
       // Other modules register here, each with one line:
       // registerMediaRoutes(v1, deps); registerKnowledgeRoutes(v1, deps); registerStatsRoutes(v1, deps);
     },

@@ -1,3 +1,4 @@
+import { knowledgeEnv, toKnowledgeConfig } from '@flotilla/knowledge';
 import {
   businessServiceEnv,
   ConfigError,
@@ -79,6 +80,32 @@ export const ApiEnv = Type.Object({
     'How long a request in progress holds its `Idempotency-Key` (a crashed request frees it after this).',
   ),
   TELEGRAM_LINK_CODE_TTL_SECONDS: Int(60, 3600, 600, 'Lifetime of a one-time Telegram link code.'),
+  MEDIA_MAX_UPLOAD_BYTES: Int(
+    1024,
+    1024 * 1024 * 1024,
+    10 * 1024 * 1024,
+    'Largest photo accepted by `POST /media`, in bytes (413 above; counted while streaming). Documents use KNOWLEDGE_DOCUMENT_MAX_BYTES.',
+  ),
+  MEDIA_EVENTS_POLL_MS: Int(50, 60_000, 1000, 'How often `GET /media/:id/events` reads the job for changes.'),
+  MEDIA_EVENTS_HEARTBEAT_SECONDS: Int(
+    1,
+    300,
+    15,
+    'Longest silence on a job event stream before a heartbeat comment.',
+  ),
+  MEDIA_EVENTS_MAX_SECONDS: Int(
+    5,
+    24 * 3600,
+    600,
+    'Longest life of one job event stream (the client reconnects).',
+  ),
+  STATS_CACHE_SECONDS: Int(
+    1,
+    3600,
+    30,
+    'How long `GET /stats/me` and `/stats/system` reports are cached in Redis.',
+  ),
+  ...knowledgeEnv(),
 });
 
 /** The parsed configuration of api: one flat object, one field per variable. */
@@ -117,5 +144,11 @@ export function loadApiConfig(source?: Record<string, string | undefined>) {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     idempotencyPendingTtlSeconds: env.IDEMPOTENCY_PENDING_TTL_SECONDS,
     telegramLinkCodeTtlSeconds: env.TELEGRAM_LINK_CODE_TTL_SECONDS,
+    mediaMaxUploadBytes: env.MEDIA_MAX_UPLOAD_BYTES,
+    mediaEventsPollMs: env.MEDIA_EVENTS_POLL_MS,
+    mediaEventsHeartbeatSeconds: env.MEDIA_EVENTS_HEARTBEAT_SECONDS,
+    mediaEventsMaxSeconds: env.MEDIA_EVENTS_MAX_SECONDS,
+    statsCacheSeconds: env.STATS_CACHE_SECONDS,
+    knowledge: toKnowledgeConfig(env),
   };
 }

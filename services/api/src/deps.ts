@@ -17,6 +17,9 @@ import {
 } from '@flotilla/platform';
 import type { ApiConfig } from './config.js';
 import { createIdentity, type Identity } from './modules/identity/identity.deps.js';
+import { createKnowledge, type Knowledge } from './modules/knowledge/knowledge.deps.js';
+import { createMedia, type Media } from './modules/media/media.deps.js';
+import { createStats, type Stats } from './modules/stats/stats.deps.js';
 
 /** Everything api needs, built once by {@link createDeps}: the composition root. */
 export interface ApiDeps {
@@ -31,6 +34,12 @@ export interface ApiDeps {
   messaging: Messaging;
   /** Identity: tokens, passwords, the cached user profiles, and the identity use cases. */
   identity: Identity;
+  /** Media: photo uploads, jobs, their files and status streams. */
+  media: Media;
+  /** Knowledge base: documents and questions. */
+  knowledge: Knowledge;
+  /** Activity and processing stats. */
+  stats: Stats;
   /** Prefix of the queue names (empty in production). */
   queuePrefix: string;
   /** Connects what must be connected before serving (messaging, the cache-invalidation consumer). */
@@ -84,6 +93,17 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
       }),
   });
   const identity = createIdentity({ config, runtime, redis: redis.client, dataPostgres, messaging });
+  const media = createMedia({ config, runtime, redis, dataPostgres, dataMongo, messaging });
+  const knowledge = createKnowledge({
+    knowledgeConfig: config.knowledge,
+    chromaUrl: config.chromaUrl,
+    runtime,
+    dataPostgres,
+    dataMongo,
+    events: media.ports.events,
+    idempotency: media.ports.idempotency,
+  });
+  const stats = createStats({ runtime, redis, dataMongo, cacheSeconds: config.statsCacheSeconds });
 
   health.addCheck('redis', redis.check);
   health.addCheck('rabbitmq', messaging.check);
@@ -99,6 +119,9 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
     dataMongo,
     messaging,
     identity,
+    media,
+    knowledge,
+    stats,
     queuePrefix: options.queuePrefix ?? '',
     async start() {
       await messaging.start();
@@ -109,6 +132,7 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
       { name: 'data-postgres', close: () => dataPostgres.close() },
       { name: 'data-mongo', close: () => dataMongo.close() },
       { name: 'redis', close: () => redis.close() },
+      { name: 'knowledge', close: () => knowledge.knowledgeBase.close() },
     ],
   };
 }

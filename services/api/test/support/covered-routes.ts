@@ -29,4 +29,21 @@ export const COVERED_ROUTES: Record<string, readonly string[]> = {
     'DELETE /api/v1/admin/dead-letters/:queue',
   ],
   // media, knowledge, stats: their files go below.
+  'media-upload.test.ts': ['POST /api/v1/media'],
+  'media-jobs.test.ts': [
+    'GET /api/v1/media',
+    'GET /api/v1/media/:id',
+    'DELETE /api/v1/media/:id',
+    'GET /api/v1/media/:id/original',
+    'GET /api/v1/media/:id/result',
+    'GET /api/v1/media/:id/thumbnail',
+  ],
+  'media-events.test.ts': ['GET /api/v1/media/:id/events'],
+  'knowledge.test.ts': [
+    'POST /api/v1/knowledge/documents',
+    'GET /api/v1/knowledge/documents',
+    'DELETE /api/v1/knowledge/documents/:id',
+    'POST /api/v1/ask',
+  ],
+  'stats.test.ts': ['GET /api/v1/stats/me', 'GET /api/v1/stats/system'],
 };

@@ -1,0 +1,120 @@
+import type { KnowledgeDocument, MediaJob } from '@flotilla/contracts';
+import { newId } from '@flotilla/platform';
+import {
+  createStoreUpload,
+  type IncomingFile,
+  type StoredUpload,
+} from '../../media/application/store-upload.js';
+import { withUploadIdempotency } from '../../media/application/upload-idempotency.js';
+import type { KnowledgeDeps } from './knowledge.ports.js';
+
+/** Where photos go instead (named in the 415 answer). */
+export const MEDIA_UPLOAD_PATH = '/api/v1/media';
+
+/** A document uploaded by a user. */
+export interface UploadDocumentInput {
+  ownerId: string;
+  file: IncomingFile;
+  /** Title shown in lists and citations; the file name (without extension) when absent. */
+  title?: string;
+  idempotencyKey?: string;
+}
+
+/** The document created, with the job that tracks its ingestion. */
+export interface UploadDocumentResult {
+  document: KnowledgeDocument;
+  replayed: boolean;
+}
+
+/** A title from a file name: without its extension, at most 255 characters. */
+export function titleFromFilename(filename: string): string {
+  const base = filename.replace(/\.[A-Za-z0-9]{1,10}$/, '').trim();
+  return (base === '' ? filename : base).slice(0, 255);
+}
+
+/**
+ * Uploads a knowledge-base document (txt, md, pdf, docx; type from the bytes): streamed into data-mongo,
+ * then a `document` job (which records the file and tracks ingestion) and the `pending` document made from
+ * it, then `document.uploaded` for the worker. Any failure before the document exists undoes what was
+ * written; a lost publish is logged (the document stays `pending`).
+ */
+export function createUploadDocument(deps: KnowledgeDeps & { maxBytes: number }) {
+  const storeUpload = createStoreUpload(deps);
+
+  async function createDocument(
+    input: UploadDocumentInput,
+    stored: StoredUpload,
+  ): Promise<KnowledgeDocument> {
+    const job: MediaJob = await deps.jobs.create({
+      id: newId(),
+      owner_id: input.ownerId,
+      kind: 'document',
+      source: 'api',
+      original: {
+        blob_id: stored.blobId,
+        filename: stored.filename,
+        content_type: stored.contentType,
+        size_bytes: stored.sizeBytes,
+      },
+    });
+    let document: KnowledgeDocument;
+    try {
+      document = await deps.documents.create({
+        id: newId(),
+        owner_id: input.ownerId,
+        title: input.title ?? titleFromFilename(stored.filename),
+        source_job_id: job.id,
+        content_type: stored.contentType,
+      });
+    } catch (error) {
+      await deps.jobs.delete(job.id).catch(() => undefined);
+      throw error;
+    }
+    try {
+      await deps.events.publish(
+        'document.uploaded',
+        {
+          document_id: document.id,
+          owner_id: input.ownerId,
+          job_id: job.id,
+          blob_id: stored.blobId,
+          title: document.title,
+          content_type: stored.contentType,
+          size_bytes: stored.sizeBytes,
+        },
+        { userId: input.ownerId },
+      );
+    } catch (error) {
+      deps.logger.warn({ err: error, document_id: document.id }, 'document.uploaded not published');
+    }
+    return document;
+  }
+
+  return async function uploadDocument(input: UploadDocumentInput): Promise<UploadDocumentResult> {
+    const stored = await storeUpload({
+      ownerId: input.ownerId,
+      file: input.file,
+      accept: 'document',
+      maxBytes: deps.maxBytes,
+      otherFamilyPath: MEDIA_UPLOAD_PATH,
+    });
+    try {
+      const outcome = await withUploadIdempotency(deps, {
+        scope: `document-upload:${input.ownerId}`,
+        key: input.idempotencyKey,
+        fingerprint: `${stored.sha256}:${input.title ?? ''}`,
+        run: async () => ({ status: 202, body: await createDocument(input, stored) }),
+      });
+      if (outcome.replayed) await deps.blobs.delete(stored.blobId);
+      return { document: outcome.body as KnowledgeDocument, replayed: outcome.replayed };
+    } catch (error) {
+      await deps.blobs.delete(stored.blobId).catch((cleanup: unknown) => {
+        deps.logger.warn(
+          { err: cleanup, blob_id: stored.blobId },
+          'stored upload not deleted after a failure',
+        );
+      });
+      throw error;
+    }
+  };
+}

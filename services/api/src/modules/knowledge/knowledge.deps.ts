@@ -1,0 +1,55 @@
+import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
+import { createKnowledgeBase, type KnowledgeBase, type KnowledgeConfig } from '@flotilla/knowledge';
+import type { ServiceRuntime } from '@flotilla/platform';
+import type { EventPublisher, UploadIdempotency } from '../media/application/media.ports.js';
+import { createAskQuestion } from './application/ask.use-case.js';
+import { createDeleteDocument } from './application/delete-document.use-case.js';
+import type { KnowledgeDeps } from './application/knowledge.ports.js';
+import { createListDocuments } from './application/list-documents.use-case.js';
+import { createUploadDocument } from './application/upload-document.use-case.js';
+
+/** What the knowledge context is built from (parts of the composition root). */
+export interface KnowledgeWiring {
+  knowledgeConfig: KnowledgeConfig;
+  chromaUrl: string;
+  runtime: ServiceRuntime;
+  dataPostgres: DataPostgresClient;
+  dataMongo: DataMongoClient;
+  events: EventPublisher;
+  idempotency: UploadIdempotency;
+  /** Replaces the knowledge base built from config (tests use an offline one). */
+  knowledgeBase?: KnowledgeBase;
+}
+
+/** The knowledge context wired: the knowledge base (ask, vector deletion) and the use cases. */
+export function createKnowledge(wiring: KnowledgeWiring) {
+  const { runtime, knowledgeConfig } = wiring;
+  const knowledgeBase =
+    wiring.knowledgeBase ??
+    createKnowledgeBase(knowledgeConfig, {
+      chromaUrl: wiring.chromaUrl,
+      registry: runtime.metrics.registry,
+      logger: runtime.logger,
+    });
+  const deps: KnowledgeDeps = {
+    documents: wiring.dataPostgres.documents,
+    jobs: wiring.dataPostgres.mediaJobs,
+    blobs: wiring.dataMongo.blobs,
+    events: wiring.events,
+    idempotency: wiring.idempotency,
+    knowledge: knowledgeBase,
+    logger: runtime.logger,
+  };
+  const maxUploadBytes = knowledgeConfig.limits.maxBytes;
+  return {
+    knowledgeBase,
+    maxUploadBytes,
+    uploadDocument: createUploadDocument({ ...deps, maxBytes: maxUploadBytes }),
+    listDocuments: createListDocuments(deps),
+    deleteDocument: createDeleteDocument(deps),
+    askQuestion: createAskQuestion(deps),
+  };
+}
+
+/** The knowledge context. */
+export type Knowledge = ReturnType<typeof createKnowledge>;

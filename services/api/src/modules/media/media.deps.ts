@@ -1,0 +1,53 @@
+import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
+import type { Messaging, RedisConnection, ServiceRuntime } from '@flotilla/platform';
+import type { ApiConfig } from '../../config.js';
+import { createRedisUploadIdempotency } from './adapters/upload-idempotency.redis.js';
+import { createDeleteMedia } from './application/delete-media.use-case.js';
+import { createGetMedia } from './application/get-media.use-case.js';
+import { createListMedia } from './application/list-media.use-case.js';
+import type { EventPublisher, MediaDeps } from './application/media.ports.js';
+import { createOpenMediaFile } from './application/open-media-file.use-case.js';
+import { createUploadMedia } from './application/upload-media.use-case.js';
+import { createWatchMediaJob } from './application/watch-media-job.use-case.js';
+
+/** What the media context is built from (parts of the composition root). */
+export interface MediaWiring {
+  config: ApiConfig;
+  runtime: ServiceRuntime;
+  redis: RedisConnection;
+  dataPostgres: DataPostgresClient;
+  dataMongo: DataMongoClient;
+  messaging: Messaging;
+}
+
+/** The media context wired: its ports' adapters and its use cases. */
+export function createMedia(wiring: MediaWiring) {
+  const { config, runtime, dataPostgres, dataMongo, messaging } = wiring;
+  const ports: MediaDeps = {
+    jobs: dataPostgres.mediaJobs,
+    blobs: dataMongo.blobs,
+    events: messaging as EventPublisher,
+    idempotency: createRedisUploadIdempotency(wiring.redis.client, {
+      ttlSeconds: config.idempotencyTtlSeconds,
+      pendingTtlSeconds: config.idempotencyPendingTtlSeconds,
+    }),
+    logger: runtime.logger,
+  };
+  return {
+    ports,
+    maxUploadBytes: config.mediaMaxUploadBytes,
+    uploadMedia: createUploadMedia({ ...ports, maxBytes: config.mediaMaxUploadBytes }),
+    listMedia: createListMedia(ports),
+    getMedia: createGetMedia(ports),
+    deleteMedia: createDeleteMedia(ports),
+    openMediaFile: createOpenMediaFile({ jobs: ports.jobs, blobs: dataMongo.blobs }),
+    watchMediaJob: createWatchMediaJob(ports, {
+      pollIntervalMs: config.mediaEventsPollMs,
+      heartbeatMs: config.mediaEventsHeartbeatSeconds * 1000,
+      maxDurationMs: config.mediaEventsMaxSeconds * 1000,
+    }),
+  };
+}
+
+/** The media context. */
+export type Media = ReturnType<typeof createMedia>;
