@@ -2,11 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadApiConfig } from '../../src/config.js';
-import { type ApiDeps, createDeps } from '../../src/deps.js';
-import { testSigningKey } from '../support/api-harness.js';
 import { COVERED_ROUTES } from '../support/covered-routes.js';
+import { buildUnstartedApp } from '../support/unstarted-app.js';
 
 interface Operation {
   security?: unknown[];
@@ -15,29 +12,19 @@ interface Operation {
 }
 type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
-let deps: ApiDeps;
+let built: Awaited<ReturnType<typeof buildUnstartedApp>>;
 let document: OpenApiDocument;
 
 beforeAll(async () => {
   // The document needs no running dependency: the app is built and never started.
-  const config = loadApiConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_SERVICE_TOKEN: testSigningKey(),
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    RABBITMQ_URL: process.env.RABBITMQ_URL ?? 'amqp://127.0.0.1:5672',
-    JWT_SIGNING_KEY: testSigningKey(),
-  });
-  deps = createDeps(config, { onFatal: () => undefined });
-  const app = await buildApp(deps);
-  const response = await app.inject({ method: 'GET', url: '/docs/json' });
+  built = await buildUnstartedApp();
+  const response = await built.app.inject({ method: 'GET', url: '/docs/json' });
   expect(response.statusCode).toBe(200);
   document = response.json();
-  await app.close();
 });
 
 afterAll(async () => {
-  for (const closer of deps?.closers ?? []) await closer.close();
+  await built?.close();
 });
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

@@ -60,6 +60,8 @@ export interface ApiHarnessOptions {
   env?: Record<string, string>;
   /** Reuse running data services (the caller stops them). */
   services?: DataServices;
+  /** Wait for Redis before starting (default true; false for tests with Redis unreachable). */
+  waitForRedis?: boolean;
 }
 
 /** A JWT signing key for tests (random, 48 characters). */
@@ -94,7 +96,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
       throw error;
     },
   });
-  await deps.redis.waitUntilReady();
+  if (options.waitForRedis !== false) await deps.redis.waitUntilReady();
   await deps.start();
   const app = await buildApp(deps);
   const hits = new Set<string>();
