@@ -117,6 +117,18 @@ describe('refusing what is not a photo', () => {
     ).toBe(false);
   });
 
+  it('lets a client streaming an oversized file over a real connection read its 413', async () => {
+    const address = await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const form = fileForm('stream.png', Buffer.concat([pngImage(), Buffer.alloc(4 * MAX_BYTES, 3)]));
+    const response = await fetch(`${address}/api/v1/media`, {
+      method: 'POST',
+      headers: { ...alice.headers, ...form.headers },
+      body: form.payload,
+    });
+    expect(response.status).toBe(413);
+    expect((await response.json()).code).toBe('MEDIA.TOO_LARGE');
+  });
+
   it('answers 422 for an empty file, 400 for a form without a file, 415 for a body that is not a form', async () => {
     const empty = await upload(alice, fileForm('empty.png', Buffer.alloc(0)));
     expect(empty.statusCode).toBe(422);
@@ -133,6 +145,16 @@ describe('refusing what is not a photo', () => {
       headers: alice.headers,
     });
     expect(json.statusCode).toBe(415);
+  });
+
+  it('is documented in OpenAPI as a multipart form with a binary file part', async () => {
+    const document = (await harness.inject({ url: '/docs/json' })).json();
+    const operation = document.paths['/api/v1/media'].post;
+    expect(operation.requestBody.content['multipart/form-data'].schema.properties.file).toMatchObject({
+      type: 'string',
+      format: 'binary',
+    });
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['202', '401', '413', '415']));
   });
 
   it('answers 401 without a valid access token', async () => {

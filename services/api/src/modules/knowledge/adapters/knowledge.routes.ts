@@ -2,7 +2,7 @@ import { type HttpApp, platformErrors } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
 import { authedProblemResponses } from '../../../http/problem-responses.js';
-import { IdempotencyKeySchema } from '../../media/adapters/media.schemas.js';
+import { IdempotencyKeySchema, multipartUploadBody } from '../../media/adapters/media.schemas.js';
 import { readMultipartFile } from '../../media/adapters/multipart-file.js';
 import type { createAskQuestion } from '../application/ask.use-case.js';
 import type { createDeleteDocument } from '../application/delete-document.use-case.js';
@@ -62,6 +62,9 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeySchema) }),
+        body: multipartUploadBody({
+          title: { type: 'string', description: 'Optional title (1-255 characters), sent before the file.' },
+        }),
         response: { 202: DocumentViewSchema, ...authedProblemResponses(400, 409, 413, 415, 503) },
       },
     },

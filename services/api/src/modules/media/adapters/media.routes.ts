@@ -13,6 +13,7 @@ import {
   MediaIdParamsSchema,
   MediaPageSchema,
   MediaViewSchema,
+  multipartUploadBody,
 } from './media.schemas.js';
 import { readMultipartFile } from './multipart-file.js';
 
@@ -45,6 +46,7 @@ export function registerMediaRoutes(app: HttpApp, deps: MediaRoutesDeps): void {
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeySchema) }),
+        body: multipartUploadBody(),
         response: { 202: MediaViewSchema, ...authedProblemResponses(400, 409, 413, 415, 503) },
       },
     },

@@ -93,15 +93,22 @@ export const IdempotencyKeySchema = Type.String({
     'running, a 409.',
 });
 
-/** The multipart body of an upload, for the OpenAPI document only (the stream is read by the handler). */
-export const UploadBodyDescription = {
-  content: {
-    'multipart/form-data': {
-      schema: {
-        type: 'object',
-        required: ['file'],
-        properties: { file: { type: 'string', format: 'binary' } },
+/**
+ * The multipart body of an upload, for the OpenAPI document: the handler reads the stream itself, so
+ * validation sees no parsed body (`null`) and must accept it.
+ */
+export function multipartUploadBody(fields: Record<string, { type: 'string'; description: string }> = {}) {
+  return {
+    content: {
+      'multipart/form-data': {
+        schema: Type.Unsafe<null>({
+          type: ['object', 'null'],
+          properties: {
+            ...fields,
+            file: { type: 'string', format: 'binary', description: 'The file (one part; it comes last).' },
+          },
+        }),
       },
     },
-  },
-};
+  };
+}
