@@ -210,6 +210,35 @@ describe('offline knowledge base (lexical embedder, real ChromaDB)', () => {
     expect(isDomainError(askFailure, 'KNOWLEDGE.EMBEDDER_MISMATCH')).toBe(true);
   });
 
+  it('with MMR, prefers a different passage over a duplicate of the best one', async () => {
+    const owner = newOwner();
+    const copyA = randomUUID();
+    const copyB = randomUUID();
+    const other = randomUUID();
+    const text = 'Tomatoes need six to eight hours of direct sunlight every day.';
+    for (const documentId of [copyA, copyB]) {
+      await kb.ingest({
+        documentId,
+        ownerId: owner,
+        title: 'Copy',
+        contentType: 'text/plain',
+        content: Buffer.from(text),
+      });
+    }
+    await kb.ingest({
+      documentId: other,
+      ownerId: owner,
+      title: 'Other',
+      contentType: 'text/plain',
+      content: Buffer.from('Peppers need less direct sunlight than tomatoes and more water.'),
+    });
+    const question = 'How many hours of direct sunlight do tomatoes need every day?';
+    const plain = await kb.ask({ ownerId: owner, question, topK: 2 });
+    expect(new Set(plain.citations.map((citation) => citation.documentId))).toEqual(new Set([copyA, copyB]));
+    const diverse = await kb.ask({ ownerId: owner, question, topK: 2, mmr: true });
+    expect(diverse.citations.map((citation) => citation.documentId)).toContain(other);
+  });
+
   it('bounds the question and k', async () => {
     const owner = newOwner();
     const tooLong = await kb
