@@ -18,7 +18,7 @@ export interface DocumentsConsumerDeps {
   logger: Logger;
   registry: Registry;
   /** Overrides the queue's retry delays (tests use short ones). */
-  retryDelaysMs?: readonly number[];
+  retryDelaysMs?: readonly number[] | undefined;
 }
 
 /** Wires the `document.uploaded` consumer; `start()` declares `q.worker.documents` and starts consuming. */
