@@ -169,7 +169,7 @@ describe('worker chaos', () => {
     const orphaned = await dataPostgres.mediaJobs.get(job.id);
     expect(orphaned?.status).toBe('processing');
 
-    await startWorker();
+    const second = await startWorker();
     await waitFor(
       'the job to succeed',
       async () => (await dataPostgres.mediaJobs.get(job.id))?.status === 'succeeded',
@@ -187,5 +187,9 @@ describe('worker chaos', () => {
       size: done.result?.size_bytes,
     });
     expect(await dataPostgres.mediaJobs.get(job.id)).toEqual(done);
+
+    // A graceful stop: consumers drain, clients close, the process exits 0.
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
   });
 });
