@@ -130,4 +130,16 @@ describe("following a job's status over Server-Sent Events", () => {
     const anonymous = await harness.inject({ url: `/api/v1/media/${job.id}/events` });
     expect(anonymous.statusCode).toBe(401);
   });
+
+  // Last: it closes the app.
+  it('ends open streams when the app closes, so a graceful shutdown is not held up', async () => {
+    const job = await uploadPhoto();
+    const stream = await openEvents(job.id);
+    expect((await stream.nextEvent())?.event).toBe('status');
+    const closing = harness.app.close();
+    expect(await stream.nextEvent()).toBeUndefined();
+    // As the service's shutdown does (startHttpService sweeps idle connections while draining).
+    harness.app.server.closeIdleConnections();
+    await closing;
+  });
 });

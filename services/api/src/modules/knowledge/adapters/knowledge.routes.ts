@@ -139,9 +139,12 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
         response: { 200: AskReplySchema, ...authedProblemResponses(503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
+      // The response's close before it finished means the client went away: stop retrieving for it.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
       const { question, top_k, document_ids } = request.body;
       const result = await deps.askQuestion({
         ownerId: currentUser(request).id,

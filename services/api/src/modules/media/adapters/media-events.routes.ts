@@ -30,6 +30,14 @@ export function registerMediaEventRoutes(
   app: HttpApp,
   deps: { watchMediaJob: ReturnType<typeof createWatchMediaJob> },
 ): void {
+  // Open streams would hold a graceful shutdown until their lifetime ends: close them when the app closes
+  // (clients reconnect after `retry`, to another instance).
+  const open = new Set<AbortController>();
+  app.addHook('preClose', (done) => {
+    for (const stream of open) stream.abort();
+    done();
+  });
+
   app.get(
     `${MEDIA_PATH}/:id/events`,
     {
@@ -51,6 +59,8 @@ export function registerMediaEventRoutes(
     },
     async (request, reply) => {
       const abort = new AbortController();
+      open.add(abort);
+      abort.signal.addEventListener('abort', () => open.delete(abort), { once: true });
       reply.raw.once('close', () => abort.abort());
       const events = await deps.watchMediaJob({
         ownerId: currentUser(request).id,
