@@ -16,6 +16,8 @@ export interface AccessTokenOptions {
 const ALGORITHM = 'HS256';
 const TOKEN_TYPE = 'at+jwt';
 const MAX_TOKEN_LENGTH = 4096;
+/** Verified tokens remembered (until their `exp`), so a client's repeated calls skip the HMAC check. */
+const VERIFIED_CACHE_SIZE = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -32,6 +34,18 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
     false,
     ['sign', 'verify'],
   );
+  // token -> principal and expiry (ms). Only tokens that passed full verification get in; each use re-checks
+  // the expiry. Bounded: the oldest entry goes when full (Map keeps insertion order).
+  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+  function remember(token: string, principal: Principal, exp: number): void {
+    if (verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(token, { principal, expiresAtMs: exp * 1000 });
+  }
+
   return {
     ttlSeconds: options.ttlSeconds,
     async issue(principal) {
@@ -47,6 +61,11 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
     },
     async verify(token): Promise<Principal> {
       if (token.length > MAX_TOKEN_LENGTH) throw identityErrors.TOKEN_INVALID({ detail: 'Token too long' });
+      const known = verified.get(token);
+      if (known) {
+        if (Date.now() < known.expiresAtMs) return known.principal;
+        verified.delete(token);
+      }
       try {
         const { payload, protectedHeader } = await jwtVerify(token, await key, {
           algorithms: [ALGORITHM],
@@ -60,7 +79,9 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         if (!payload.sub || !UUID.test(payload.sub) || (role !== 'user' && role !== 'admin')) {
           throw new Error('malformed claims');
         }
-        return { id: payload.sub, role };
+        const principal: Principal = { id: payload.sub, role };
+        remember(token, principal, payload.exp as number);
+        return principal;
       } catch (error) {
         if (error instanceof errors.JWTExpired) throw identityErrors.TOKEN_EXPIRED();
         throw identityErrors.TOKEN_INVALID({ cause: error });
