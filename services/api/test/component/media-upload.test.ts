@@ -126,7 +126,7 @@ describe('refusing what is not a photo', () => {
       body: form.payload,
     });
     expect(response.status).toBe(413);
-    expect((await response.json()).code).toBe('MEDIA.TOO_LARGE');
+    expect(((await response.json()) as { code: string }).code).toBe('MEDIA.TOO_LARGE');
   });
 
   it('answers 422 for an empty file, 400 for a form without a file, 415 for a body that is not a form', async () => {

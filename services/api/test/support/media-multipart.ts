@@ -64,7 +64,7 @@ export async function blobsDeletedByApi(registry: Registry): Promise<number> {
   return values
     .filter(
       (value) =>
-        value.metricName === 'http_client_request_duration_seconds_count' &&
+        (value as { metricName?: string }).metricName === 'http_client_request_duration_seconds_count' &&
         value.labels.upstream === 'data-mongo' &&
         value.labels.method === 'DELETE' &&
         String(value.labels.status_class).startsWith('2'),
