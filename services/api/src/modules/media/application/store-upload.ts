@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataMongoClient } from '@flotilla/contracts';
-import { isDomainError } from '@flotilla/platform';
+import { isDomainError, isUpstreamHttpError } from '@flotilla/platform';
 import { mediaErrors } from '../domain/media.errors.js';
 import { SNIFF_BYTES, type SniffedType, sniffFile, type UploadFamily } from '../upload/file-sniffer.js';
 import { readHead } from '../upload/head-reader.js';
@@ -114,7 +114,8 @@ export function createStoreUpload(deps: StoreUploadDeps) {
           ? pipeError
           : error;
       discard(file.stream);
-      if (reason instanceof UploadTooLargeError) {
+      // data-mongo's own limit (BLOB_MAX_BYTES) is lower than ours: the same answer.
+      if (reason instanceof UploadTooLargeError || isUpstreamHttpError(reason, 413)) {
         throw mediaErrors.TOO_LARGE({
           detail: `The limit is ${maxBytes} bytes.`,
           data: { max_bytes: maxBytes },
