@@ -23,6 +23,49 @@ describe('deciding what an upload is from its bytes', () => {
     expect((await sniff(jpegLike(), 'no-extension')).type?.contentType).toBe('image/jpeg');
   });
 
+  it.each([
+    ['GIF', Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(64, 1)]), 'image/gif'],
+    [
+      'WebP',
+      Buffer.concat([
+        Buffer.from('RIFF'),
+        Buffer.from([0x40, 0, 0, 0]),
+        Buffer.from('WEBPVP8 '),
+        Buffer.alloc(64, 1),
+      ]),
+      'image/webp',
+    ],
+    [
+      'TIFF',
+      Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0, 0, 0]), Buffer.alloc(64)]),
+      'image/tiff',
+    ],
+    [
+      'AVIF',
+      Buffer.concat([
+        Buffer.from([0, 0, 0, 0x1c]),
+        Buffer.from('ftypavif'),
+        Buffer.alloc(4),
+        Buffer.from('avifmif1miaf'),
+        Buffer.alloc(64),
+      ]),
+      'image/avif',
+    ],
+  ])('recognises %s as a photo', async (_name, head, contentType) => {
+    expect((await sniff(head)).type).toEqual({ family: 'photo', contentType, text: false });
+  });
+
+  it('refuses HEIC, which the worker cannot decode', async () => {
+    const heic = Buffer.concat([
+      Buffer.from([0, 0, 0, 0x18]),
+      Buffer.from('ftypheic'),
+      Buffer.alloc(4),
+      Buffer.from('mif1heic'),
+      Buffer.alloc(64),
+    ]);
+    expect(await sniff(heic)).toEqual({ type: undefined, detected: 'image/heic' });
+  });
+
   it('recognises pdf and docx as documents', async () => {
     expect((await sniff(await pdfDocument(), 'photo.jpg')).type).toEqual({
       family: 'document',
