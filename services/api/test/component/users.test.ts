@@ -88,6 +88,16 @@ describe('GET /users/me', () => {
     expect((await userReads()) - before).toBe(1);
   });
 
+  it('never caches what a load read before an invalidation that happened while it ran', async () => {
+    const alice = await harness.registerAndLogin();
+    const { profiles } = harness.deps.identity;
+    await harness.deps.redis.client.del(cacheKey(alice.user.id));
+    const loading = profiles.get(alice.user.id); // in flight: a data-postgres call
+    await profiles.invalidate(alice.user.id); // a write happened meanwhile
+    expect((await loading)?.id).toBe(alice.user.id);
+    expect(await harness.deps.redis.client.exists(cacheKey(alice.user.id))).toBe(0);
+  });
+
   it('drops the cached profile when a user.updated event arrives from another service', async () => {
     const alice = await harness.registerAndLogin();
     await call('GET', '/users/me', alice);

@@ -26,7 +26,9 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
     labelNames: ['cache', 'result'] as const,
     registers: [options.registry],
   });
-  const inFlight = new Map<string, Promise<User | null>>();
+  // One load per id at a time. An invalidation during a load marks it stale: its (possibly old) result
+  // is still returned to the readers already waiting, but is not written to the cache.
+  const inFlight = new Map<string, { promise: Promise<User | null>; stale: boolean }>();
   const keyOf = (id: string) => redisKey('cache', 'user', id);
 
   async function readCache(id: string): Promise<User | undefined> {
@@ -45,9 +47,9 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
     }
   }
 
-  async function load(id: string): Promise<User | null> {
+  async function load(id: string, entry: { stale: boolean }): Promise<User | null> {
     const user = await users.get(id);
-    if (user) {
+    if (user && !entry.stale) {
       await setExpiring(redis, keyOf(id), JSON.stringify(user), { seconds: options.ttlSeconds }).catch(
         (error: unknown) => logger.warn({ err: error }, 'user cache write failed'),
       );
@@ -59,16 +61,22 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
     async get(id) {
       const cached = await readCache(id);
       if (cached) return cached;
-      let pending = inFlight.get(id);
-      if (!pending) {
-        pending = load(id).finally(() => inFlight.delete(id));
-        inFlight.set(id, pending);
-      }
-      return pending;
+      const running = inFlight.get(id);
+      if (running) return running.promise;
+      const entry = { promise: Promise.resolve<User | null>(null), stale: false };
+      entry.promise = load(id, entry).finally(() => {
+        if (inFlight.get(id) === entry) inFlight.delete(id);
+      });
+      inFlight.set(id, entry);
+      return entry.promise;
     },
     async invalidate(id) {
-      // A load in flight may hold the old value: forget it so the next reader loads again.
-      inFlight.delete(id);
+      // A load in flight may hold the old value: it must not reach the cache, and the next reader loads again.
+      const running = inFlight.get(id);
+      if (running) {
+        running.stale = true;
+        inFlight.delete(id);
+      }
       try {
         await redis.del(keyOf(id));
         return true;
