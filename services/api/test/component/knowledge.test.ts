@@ -74,6 +74,28 @@ describe('uploading a document', () => {
     expect(job).toMatchObject({ kind: 'document', status: 'queued', owner_id: alice.user.id });
   });
 
+  it("shows the document's job among my jobs, which cannot be deleted on its own", async () => {
+    const uploaded = await uploadForm(alice, fileForm('tracked.txt', Buffer.from('tracked words')));
+    const { job_id: jobId } = uploaded.json();
+    const jobs = await harness.inject({
+      url: '/api/v1/media?kind=document&limit=200',
+      headers: alice.headers,
+    });
+    expect(jobs.json().items.map((job: { id: string }) => job.id)).toContain(jobId);
+    const photosOnly = await harness.inject({
+      url: '/api/v1/media?kind=photo&limit=200',
+      headers: alice.headers,
+    });
+    expect(photosOnly.json().items.map((job: { id: string }) => job.id)).not.toContain(jobId);
+    const refused = await harness.inject({
+      method: 'DELETE',
+      url: `/api/v1/media/${jobId}`,
+      headers: alice.headers,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('MEDIA.DOCUMENT_JOB');
+  });
+
   it('accepts a PDF and a docx by their bytes, with the title field when given', async () => {
     const pdf = await uploadForm(
       alice,
