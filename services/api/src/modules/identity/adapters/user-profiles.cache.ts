@@ -26,8 +26,8 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
     labelNames: ['cache', 'result'] as const,
     registers: [options.registry],
   });
-  // One load per id at a time. An invalidation during a load marks it stale: its (possibly old) result
-  // is still returned to the readers already waiting, but is not written to the cache.
+  // One lookup (cache read, then load on a miss) per id at a time. An invalidation during a lookup marks
+  // it stale: its (possibly old) result still answers the readers already waiting, but is not cached.
   const inFlight = new Map<string, { promise: Promise<User | null>; stale: boolean }>();
   const keyOf = (id: string) => redisKey('cache', 'user', id);
 
@@ -58,13 +58,11 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
   }
 
   return {
-    async get(id) {
-      const cached = await readCache(id);
-      if (cached) return cached;
+    get(id) {
       const running = inFlight.get(id);
       if (running) return running.promise;
       const entry = { promise: Promise.resolve<User | null>(null), stale: false };
-      entry.promise = load(id, entry).finally(() => {
+      entry.promise = (async () => (await readCache(id)) ?? load(id, entry))().finally(() => {
         if (inFlight.get(id) === entry) inFlight.delete(id);
       });
       inFlight.set(id, entry);
