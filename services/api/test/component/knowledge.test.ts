@@ -174,6 +174,15 @@ describe("listing, asking about and deleting one's documents", () => {
     expect(mine.json().items.map((item: { id: string }) => item.id)).toContain(document.id);
     const theirs = await harness.inject({ url: '/api/v1/knowledge/documents', headers: bob.headers });
     expect(theirs.json().items).toEqual([]);
+    const one = await harness.inject({ url: uploaded.headers.location as string, headers: alice.headers });
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toMatchObject({ id: document.id, status: 'indexed', chunk_count: 1 });
+    const foreignRead = await harness.inject({
+      url: uploaded.headers.location as string,
+      headers: bob.headers,
+    });
+    expect(foreignRead.statusCode).toBe(404);
+    expect(foreignRead.json().code).toBe('DOCUMENT.NOT_FOUND');
 
     const question = { question: 'Who feeds the seagulls?' };
     const answer = await harness.inject({

@@ -42,6 +42,7 @@ export const COVERED_ROUTES: Record<string, readonly string[]> = {
   'knowledge.test.ts': [
     'POST /api/v1/knowledge/documents',
     'GET /api/v1/knowledge/documents',
+    'GET /api/v1/knowledge/documents/:id',
     'DELETE /api/v1/knowledge/documents/:id',
     'POST /api/v1/ask',
   ],

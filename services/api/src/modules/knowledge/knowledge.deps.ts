@@ -4,6 +4,7 @@ import type { ServiceRuntime } from '@flotilla/platform';
 import type { EventPublisher, UploadIdempotency } from '../media/application/media.ports.js';
 import { createAskQuestion } from './application/ask.use-case.js';
 import { createDeleteDocument } from './application/delete-document.use-case.js';
+import { createGetDocument } from './application/get-document.use-case.js';
 import type { KnowledgeDeps } from './application/knowledge.ports.js';
 import { createListDocuments } from './application/list-documents.use-case.js';
 import { createUploadDocument } from './application/upload-document.use-case.js';
@@ -46,6 +47,7 @@ export function createKnowledge(wiring: KnowledgeWiring) {
     maxUploadBytes,
     uploadDocument: createUploadDocument({ ...deps, maxBytes: maxUploadBytes }),
     listDocuments: createListDocuments(deps),
+    getDocument: createGetDocument(deps),
     deleteDocument: createDeleteDocument(deps),
     askQuestion: createAskQuestion(deps),
   };

@@ -6,6 +6,7 @@ import { IdempotencyKeySchema, multipartUploadBody } from '../../media/adapters/
 import { readMultipartFile } from '../../media/adapters/multipart-file.js';
 import type { createAskQuestion } from '../application/ask.use-case.js';
 import type { createDeleteDocument } from '../application/delete-document.use-case.js';
+import type { createGetDocument } from '../application/get-document.use-case.js';
 import type { createListDocuments } from '../application/list-documents.use-case.js';
 import type { createUploadDocument } from '../application/upload-document.use-case.js';
 import { toAskReply, toDocumentView } from './knowledge.mapper.js';
@@ -27,6 +28,7 @@ export const ASK_PATH = '/ask';
 export interface KnowledgeRoutesDeps {
   uploadDocument: ReturnType<typeof createUploadDocument>;
   listDocuments: ReturnType<typeof createListDocuments>;
+  getDocument: ReturnType<typeof createGetDocument>;
   deleteDocument: ReturnType<typeof createDeleteDocument>;
   askQuestion: ReturnType<typeof createAskQuestion>;
   maxUploadBytes: number;
@@ -101,6 +103,25 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
       const page = await deps.listDocuments({ ownerId: currentUser(request).id, ...request.query });
       return { items: page.items.map(toDocumentView), next_cursor: page.next_cursor };
     },
+  );
+
+  app.get(
+    `${DOCUMENTS_PATH}/:id`,
+    {
+      preHandler: authenticate,
+      schema: {
+        tags,
+        summary: 'A document: indexing status, chunk count, error',
+        description: "404 `DOCUMENT.NOT_FOUND` for an unknown id and for someone else's document alike.",
+        security: bearerSecurity,
+        params: DocumentIdParamsSchema,
+        response: { 200: DocumentViewSchema, ...authedProblemResponses(404) },
+      },
+    },
+    async (request) =>
+      toDocumentView(
+        await deps.getDocument({ ownerId: currentUser(request).id, documentId: request.params.id }),
+      ),
   );
 
   app.delete(

@@ -1,5 +1,5 @@
 import { blobIdsOf } from '../../media/application/delete-media.use-case.js';
-import { documentErrors } from '../domain/knowledge.errors.js';
+import { createGetDocument } from './get-document.use-case.js';
 import type { KnowledgeDeps } from './knowledge.ports.js';
 
 /**
@@ -10,9 +10,10 @@ import type { KnowledgeDeps } from './knowledge.ports.js';
 export function createDeleteDocument(
   deps: Pick<KnowledgeDeps, 'documents' | 'jobs' | 'blobs' | 'knowledge'>,
 ) {
+  const getDocument = createGetDocument(deps);
+
   return async function deleteDocument(input: { ownerId: string; documentId: string }): Promise<void> {
-    const document = await deps.documents.get(input.documentId);
-    if (!document || document.owner_id !== input.ownerId) throw documentErrors.NOT_FOUND();
+    const document = await getDocument(input);
     await deps.knowledge.deleteDocumentVectors({ ownerId: input.ownerId, documentId: document.id });
     if (document.source_job_id) {
       const job = await deps.jobs.get(document.source_job_id);
