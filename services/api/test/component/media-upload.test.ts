@@ -72,6 +72,12 @@ describe('uploading a photo', () => {
     });
   });
 
+  it('keeps a non-ASCII file name, without any path the client sent', async () => {
+    const response = await upload(alice, fileForm('holidays/café ☕.png', pngImage()));
+    expect(response.statusCode).toBe(202);
+    expect(response.json().original.filename).toBe('café ☕.png');
+  });
+
   it('accepts a file of exactly the limit', async () => {
     const photo = Buffer.concat([jpegLike(0), Buffer.alloc(MAX_BYTES - 12, 7)]);
     expect(photo.length).toBe(MAX_BYTES);
