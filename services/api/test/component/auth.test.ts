@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, startApiHarness } from '../support/api-harness.js';
@@ -106,6 +106,19 @@ describe('idempotent register', () => {
     expect(second.json()).toEqual(first.json());
   });
 
+  it('keys the stored reply by a hash of caller, route and key: the raw key is never a Redis key', async () => {
+    const raw = `raw-key-${randomBytes(6).toString('hex')}`;
+    expect((await post('/auth/register', fresh(), { 'idempotency-key': raw })).statusCode).toBe(201);
+    const redis = harness.deps.redis.client;
+    expect(await redis.keys(`*${raw}*`)).toEqual([]);
+    const stored = await redis.keys('idempotency:http:*');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.every((key) => /^idempotency:http:[0-9a-f]{64}$/.test(key))).toBe(true);
+    const ttl = await redis.ttl(stored[0] as string);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(harness.config.idempotencyTtlSeconds);
+  });
+
   it('answers 422 IDEMPOTENCY.KEY_REUSED when the same key comes with another body', async () => {
     const headers = { 'idempotency-key': `reg-${randomBytes(4).toString('hex')}` };
     expect((await post('/auth/register', fresh(), headers)).statusCode).toBe(201);
@@ -142,6 +155,10 @@ describe('login', () => {
     expect(payload).toMatchObject({ iss: harness.config.jwtIssuer, aud: harness.config.jwtAudience });
     expect(payload.exp - payload.iat).toBe(harness.config.accessTokenTtlSeconds);
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Stored as its SHA-256 only.
+    const digest = createHash('sha256').update(body.refresh_token).digest('hex');
+    const stored = await harness.deps.dataPostgres.refreshTokens.findByHash(digest);
+    expect(stored?.token_hash).toBe(digest);
   });
 
   it('answers the same 401 for a wrong password and an unknown email', async () => {
