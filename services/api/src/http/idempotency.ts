@@ -9,6 +9,7 @@ import {
 } from '@flotilla/platform';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
+import { Type } from 'typebox';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -177,6 +178,12 @@ export function installIdempotency(app: HttpApp, options: IdempotencyOptions): v
     const asList = <T>(value: T | T[] | undefined): T[] =>
       value === undefined ? [] : Array.isArray(value) ? value : [value];
     route.preHandler = [...asList(route.preHandler), claim] as RouteOptions['preHandler'];
+    // Document the header (checked by `claim`, so a bad key is a 400 IDEMPOTENCY.KEY_INVALID).
+    if (route.schema && !route.schema.headers) {
+      route.schema.headers = Type.Object({
+        [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: IDEMPOTENCY_KEY_DESCRIPTION })),
+      });
+    }
     route.onSend = [...asList(route.onSend), store] as RouteOptions['onSend'];
   });
 }

@@ -7,6 +7,7 @@ import { buildUnstartedApp } from '../support/unstarted-app.js';
 
 interface Operation {
   security?: unknown[];
+  parameters?: Array<{ in: string; name: string }>;
   requestBody?: unknown;
   responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
@@ -85,6 +86,13 @@ describe('the OpenAPI document of the api', () => {
         'POST /api/v1/auth/refresh',
         'POST /api/v1/auth/register',
       ].sort(),
+    );
+  });
+
+  it('documents the Idempotency-Key header on routes that honour it', () => {
+    const register = document.paths['/api/v1/auth/register']?.post;
+    expect(register?.parameters).toContainEqual(
+      expect.objectContaining({ in: 'header', name: 'idempotency-key' }),
     );
   });
 
