@@ -36,9 +36,11 @@ export const deadLetterErrors = defineErrors({
 });
 
 /** The public names (`q.<consumer>.<purpose>`) of the consumer queues whose dead letters an admin manages. */
-export const DEAD_LETTER_QUEUES = [...CONSUMER_QUEUE_LIST, USER_CACHE_CONSUMER].map(
-  (queue) => `q.${queue.consumer}.${queue.purpose}`,
-);
+export const DEAD_LETTER_QUEUES = [
+  ...new Set(
+    [...CONSUMER_QUEUE_LIST, USER_CACHE_CONSUMER].map((queue) => `q.${queue.consumer}.${queue.purpose}`),
+  ),
+];
 
 function toWire(letter: DeadLetter, queue: string): DeadLetterWire {
   return {
