@@ -32,6 +32,7 @@ export const USER_CACHE_CONSUMER = {
   consumer: 'api',
   purpose: 'user-cache',
   routingKeys: ['user.updated'],
+  retryDelaysMs: [1000, 10_000, 60_000],
 } as const;
 
 /** The identity context wired: adapters and use cases. */
