@@ -210,6 +210,23 @@ describe('POST /users/me/password', () => {
     expect(short.statusCode).toBe(422);
   });
 
+  it('counts wrong current passwords like failed logins: a stolen token cannot guess the password', async () => {
+    const alice = await harness.registerAndLogin();
+    const guess = { current_password: 'guess-number-x', new_password: 'a-brand-new-password' };
+    const statuses: number[] = [];
+    for (let i = 0; i <= harness.config.loginMaxPerAccount; i += 1) {
+      statuses.push((await call('POST', '/users/me/password', alice, guess)).statusCode);
+    }
+    expect(statuses.slice(0, -1).every((status) => status === 403)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // The right password is refused too until the window passes.
+    const right = await call('POST', '/users/me/password', alice, {
+      ...guess,
+      current_password: alice.password,
+    });
+    expect(right.statusCode).toBe(429);
+  });
+
   it('requires a token', async () => {
     expect(
       (

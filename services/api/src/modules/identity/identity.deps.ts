@@ -57,7 +57,7 @@ function createUseCases(deps: Parameters<typeof wire>[0], parts: ReturnType<type
     refreshSession: createRefreshSession({ refreshTokens, profiles, sessions, logger }),
     logout: createLogout({ refreshTokens }),
     updateProfile: createUpdateProfile({ users, profiles, events, logger }),
-    changePassword: createChangePassword({ users, refreshTokens, hasher, profiles, events, logger }),
+    changePassword: createChangePassword({ users, refreshTokens, hasher, limiter, profiles, events, logger }),
     setUserStatus: createSetUserStatus({ users, refreshTokens, profiles, events, logger }),
     createTelegramLinkCode: createCreateTelegramLinkCode({ linkCodes }),
     completeTelegramLink: createCompleteTelegramLink({ users, linkCodes, profiles, events, logger }),

@@ -64,12 +64,12 @@ export function registerUserRoutes(app: HttpApp, identity: Identity, config: Api
         security,
         summary: 'Change your password (logs out every session)',
         body: ChangePasswordBodySchema(config.passwordMinLength, config.passwordMaxLength),
-        response: { 204: Type.Null({ description: 'Changed.' }), ...authedProblemResponses(403, 503) },
+        response: { 204: Type.Null({ description: 'Changed.' }), ...authedProblemResponses(403, 429, 503) },
       },
     },
     async (request, reply) => {
       const { current_password, new_password } = request.body;
-      await useCases.changePassword(currentUser(request).id, current_password, new_password);
+      await useCases.changePassword(currentUser(request).id, current_password, new_password, request.ip);
       return reply.status(204).send(null);
     },
   );

@@ -2,6 +2,7 @@ import type { Logger } from '@flotilla/platform';
 import { identityErrors } from '../domain/identity.errors.js';
 import type {
   EventPublisher,
+  LoginLimiter,
   PasswordHasher,
   RefreshTokenStore,
   UserDirectory,
@@ -13,11 +14,14 @@ import { translateUserError } from './upstream-errors.js';
 /**
  * Changes the caller's password after checking the current one, then revokes every refresh token of the
  * user (all other sessions must log in again) and publishes `user.updated` (`changed: [password]`).
+ * Wrong current passwords count against the same limits as failed logins, so a stolen access token
+ * cannot be used to guess the password.
  */
 export function createChangePassword(deps: {
   users: UserDirectory;
   refreshTokens: RefreshTokenStore;
   hasher: PasswordHasher;
+  limiter: LoginLimiter;
   profiles: UserProfiles;
   events: EventPublisher;
   logger: Logger;
@@ -26,10 +30,14 @@ export function createChangePassword(deps: {
     userId: string,
     currentPassword: string,
     newPassword: string,
+    ip: string,
   ): Promise<void> {
     const credentials = await deps.users.getCredentials(userId);
     if (!credentials) throw identityErrors.USER_NOT_FOUND();
+    const account = credentials.user.email;
+    await deps.limiter.check(ip, account);
     if (!(await deps.hasher.verify(credentials.password_hash, currentPassword))) {
+      await deps.limiter.recordFailure(account);
       throw identityErrors.CURRENT_PASSWORD_INCORRECT();
     }
     const passwordHash = await deps.hasher.hash(newPassword);
