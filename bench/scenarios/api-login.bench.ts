@@ -31,7 +31,7 @@ const scenario: Scenario = {
           const user = pick();
           const response = await request(`${system.baseUrl}/api/v1/auth/login`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': system.clientIp },
             body: JSON.stringify({ email: user.email, password: user.password }),
             dispatcher: agent,
           });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { User } from '@flotilla/contracts';
 import type { EventEnvelope, HttpApp } from '@flotilla/platform';
 import { type ChannelModel, connect } from 'amqplib';
+import type { InjectOptions } from 'fastify';
 import {
   createTestVhost,
   type TestVhost,
@@ -32,7 +33,7 @@ export interface ApiHarness {
   config: ApiConfig;
   services: DataServices;
   vhost: TestVhost;
-  /** `app.inject`, bound. */
+  /** `app.inject` from this harness's own client address (override with `remoteAddress`). */
   inject: HttpApp['inject'];
   /** Routes answered so far, as `METHOD /api/v1/template` (for the OpenAPI coverage check). */
   hits: Set<string>;
@@ -105,7 +106,15 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
     done();
   });
   await app.ready();
-  const inject = app.inject.bind(app) as HttpApp['inject'];
+  // Every request of this harness comes from an address of its own (unless a test sets one), so the
+  // per-IP login counters in the shared Redis never mix with other test files or a running system's.
+  const clientIp = `10.${randomBytes(3).join('.')}`;
+  const inject = ((options: InjectOptions | string) =>
+    app.inject(
+      typeof options === 'string'
+        ? { url: options, remoteAddress: clientIp }
+        : { remoteAddress: clientIp, ...options },
+    )) as HttpApp['inject'];
 
   async function registerAndLogin(
     overrides: { password?: string; username?: string } = {},
