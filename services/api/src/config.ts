@@ -64,7 +64,12 @@ export const ApiEnv = Type.Object({
   PASSWORD_MIN_LENGTH: Int(8, 128, 10, 'Shortest password accepted (characters).'),
   PASSWORD_MAX_LENGTH: Int(16, 1024, 128, 'Longest password accepted (characters): bounds hashing cost.'),
   LOGIN_WINDOW_SECONDS: Int(1, 24 * 3600, 900, 'Window of the login rate limits.'),
-  LOGIN_MAX_PER_IP: Int(1, 1_000_000, 30, 'Login attempts allowed per client IP per window.'),
+  LOGIN_MAX_PER_IP: Int(
+    1,
+    1_000_000,
+    100,
+    'Login attempts allowed per client IP per window (several users may share an address).',
+  ),
   LOGIN_MAX_PER_ACCOUNT: Int(1, 10_000, 5, 'Login attempts allowed per account (email) per window.'),
   USER_CACHE_TTL_SECONDS: Int(1, 24 * 3600, 300, 'Lifetime of a cached user profile in Redis.'),
   IDEMPOTENCY_TTL_SECONDS: Int(
