@@ -8,6 +8,7 @@ import {
   toCommonConfig,
 } from '@flotilla/platform';
 import { Type } from 'typebox';
+import { documentsEnv, toDocumentsConfig } from './modules/documents/documents.config.js';
 
 const MIB = 1024 * 1024;
 
@@ -18,6 +19,7 @@ const Int = (minimum: number, maximum: number, defaultValue: number, description
 export const WorkerEnv = Type.Object({
   ...commonEnv(8004),
   ...businessServiceEnv(),
+  ...documentsEnv(),
   MEDIA_MAX_EDGE: Int(16, 16_384, 2048, 'Longest edge of a processed photo in pixels (never enlarged).'),
   MEDIA_OUTPUT_FORMAT: Type.Union([Type.Literal('jpeg'), Type.Literal('webp')], {
     default: 'jpeg',
@@ -151,6 +153,7 @@ export function loadWorkerConfig(source?: Record<string, string | undefined>) {
       staleQueuedSeconds: env.MEDIA_STALE_QUEUED_SECONDS,
       retentionDays: env.MEDIA_RETENTION_DAYS,
     },
+    documents: toDocumentsConfig(env),
     /** Overrides the catalogue's retry delays of the worker's queues (tests use short ones). */
     retryDelaysMs,
     analytics: {

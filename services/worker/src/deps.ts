@@ -6,6 +6,7 @@ import {
   type DataPostgresClient,
   EVENT_SCHEMAS,
 } from '@flotilla/contracts';
+import { createKnowledgeBase } from '@flotilla/knowledge';
 import {
   createLock,
   createMessaging,
@@ -19,6 +20,7 @@ import {
 } from '@flotilla/platform';
 import type { WorkerConfig } from './config.js';
 import { createAnalyticsModule } from './modules/analytics/analytics.deps.js';
+import { createDocumentsModule } from './modules/documents/documents.deps.js';
 import { createMediaModule } from './modules/media/media.deps.js';
 import {
   createScheduleMetrics,
@@ -105,11 +107,27 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
   const shared = { config, runtime, dataPostgres, dataMongo, messaging, retryDelaysMs };
   const media = createMediaModule(shared);
   const analytics = createAnalyticsModule(shared);
-  const consumers: ConsumerStarter[] = [...media.consumers, ...analytics.consumers];
+  const knowledge = createKnowledgeBase(config.documents.knowledge, {
+    chromaUrl: config.chromaUrl,
+    registry: metrics.registry,
+    logger,
+  });
+  const documents = createDocumentsModule({
+    config: config.documents,
+    messaging,
+    dataPostgres,
+    dataMongo,
+    knowledge,
+    logger,
+    registry: metrics.registry,
+    retryDelaysMs,
+  });
+  const consumers: ConsumerStarter[] = [...media.consumers, ...documents.consumers, ...analytics.consumers];
   const schedules: ScheduleSpec[] = [...media.schedules];
 
   health.addCheck('redis', redis.check);
   health.addCheck('rabbitmq', messaging.check);
+  health.addCheck('chroma', knowledge.check);
   health.addCheck('data-postgres', async () => {
     await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
   });
@@ -160,6 +178,7 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
       // Drains the consumers: in-flight handlers finish (an analytics batch is written) or go back.
       { name: 'rabbitmq', close: () => messaging.close() },
       { name: 'analytics', close: () => analytics.recordEvent.flush() },
+      { name: 'knowledge', close: () => knowledge.close() },
       { name: 'data-postgres', close: () => dataPostgres.close() },
       { name: 'data-mongo', close: () => dataMongo.close() },
       { name: 'redis', close: () => redis.close() },

@@ -24,5 +24,11 @@ boot(async () => {
     closers: deps.closers,
   }));
   // Liveness answers while connecting; readiness only once the broker and the data services answer.
-  await deps.start();
+  try {
+    await deps.start();
+  } catch (error) {
+    // A SIGTERM while connecting closes what start() waits for: the shutdown then decides the exit code.
+    if (shutdown?.started) return;
+    throw error;
+  }
 });
