@@ -9,7 +9,7 @@ import { createTestVhost, type TestVhost } from '../../packages/platform/test/co
 import { buildApp } from '../../services/api/src/app.js';
 import { loadApiConfig } from '../../services/api/src/config.js';
 import { type ApiDeps, createDeps } from '../../services/api/src/deps.js';
-import { type DataServices, startDataServices } from '../../tests/support/data-services.js';
+import { type DataServices, isolatedRedisUrl, startDataServices } from '../../tests/support/data-services.js';
 
 /** A running api for benchmarks. */
 export interface ApiSystem {
@@ -37,7 +37,7 @@ export async function startApiSystem(env: Record<string, string> = {}): Promise<
       DATA_POSTGRES_URL: services.dataPostgresUrl,
       DATA_MONGO_URL: services.dataMongoUrl,
       DATA_SERVICE_TOKEN: services.tokens.api,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_URL: isolatedRedisUrl(15),
       RABBITMQ_URL: vhost.url,
       JWT_SIGNING_KEY: randomBytes(36).toString('base64url'),
       LOGIN_MAX_PER_IP: '1000000',

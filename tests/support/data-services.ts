@@ -117,3 +117,14 @@ export async function startDataServices(): Promise<DataServices> {
     stop,
   };
 }
+
+/**
+ * The infrastructure's Redis URL on a logical database other than 0 (which the running system uses), so
+ * counters a test or benchmark leaves behind (login rate limits per IP, caches) never reach the system
+ * started by `npm start`. `db` 1-15; by default a random one from 1 to 14 (15 is for benchmarks).
+ */
+export function isolatedRedisUrl(db = 1 + Math.floor(Math.random() * 14)): string {
+  const url = new URL(requireEnv('REDIS_URL'));
+  url.pathname = `/${db}`;
+  return url.toString();
+}

@@ -8,7 +8,11 @@ import {
   type TestVhost,
   waitFor,
 } from '../../../../packages/platform/test/component/messaging-broker.js';
-import { type DataServices, startDataServices } from '../../../../tests/support/data-services.js';
+import {
+  type DataServices,
+  isolatedRedisUrl,
+  startDataServices,
+} from '../../../../tests/support/data-services.js';
 import { buildApp } from '../../src/app.js';
 import { type ApiConfig, loadApiConfig } from '../../src/config.js';
 import { type ApiDeps, createDeps } from '../../src/deps.js';
@@ -78,7 +82,7 @@ export function apiTestEnv(services: DataServices, rabbitmqUrl: string): Record<
     DATA_POSTGRES_URL: services.dataPostgresUrl,
     DATA_MONGO_URL: services.dataMongoUrl,
     DATA_SERVICE_TOKEN: services.tokens.api,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_URL: isolatedRedisUrl(),
     RABBITMQ_URL: rabbitmqUrl,
     JWT_SIGNING_KEY: testSigningKey(),
     LOGIN_MAX_PER_IP: '100000',
