@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { readInfraEnv } from './infra/env-file.js';
@@ -85,6 +86,20 @@ async function stopAll(reason: string, exitCode: number): Promise<void> {
   return stopping;
 }
 
+/** The service ports something already listens on (a service left running would answer our health checks). */
+async function busyPorts(ports: Record<string, number>): Promise<Array<[string, number]>> {
+  const busy: Array<[string, number]> = [];
+  for (const [name, port] of Object.entries(ports)) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) busy.push([name, port]);
+  }
+  return busy;
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
@@ -104,6 +119,15 @@ async function main(): Promise<void> {
   shared.LOG_PRETTY ??= colour ? 'true' : 'false';
   const secrets = await ensureDevSecrets(repoRoot);
   const ports = servicePorts(shared);
+  const busy = await busyPorts(ports);
+  if (busy.length > 0) {
+    for (const [name, port] of busy) {
+      say(
+        `port ${port} (${name}) is already in use: stop what listens there, or choose another port in .env`,
+      );
+    }
+    return stopAll('ports in use', 1);
+  }
 
   if (!values.watch) {
     say('building (tsc -b)…');

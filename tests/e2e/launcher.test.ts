@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { servicePorts } from '../../scripts/lib/services.js';
 import { repoRoot } from './helpers/service-process.js';
+import { runUserJourney } from './helpers/user-journey.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -14,8 +15,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The services' pids from the launcher's `pids` line. */
+function servicePidsByName(output: readonly string[]): Record<string, number> {
+  const pidsLine = output.find((line) => line.includes(' pids ')) ?? '';
+  return Object.fromEntries(
+    [...pidsLine.matchAll(/([a-z-]+)=(\d+)/g)].map((match) => [match[1] as string, Number(match[2])]),
+  );
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
+function servicePids(output: readonly string[]): number[] {
+  return Object.values(servicePidsByName(output));
+}
+
 describe('npm start (the launcher)', () => {
-  it('starts the five services behind the gateway, prints the URLs, and on Ctrl-C leaves no process behind', async () => {
+  it('starts the five services behind the gateway, serves a user from sign-up to answers, and on Ctrl-C leaves no process behind', async () => {
     const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
     const launcher = spawn(process.execPath, [tsx, 'scripts/start.ts'], {
       cwd: repoRoot,
@@ -43,10 +64,7 @@ describe('npm start (the launcher)', () => {
     });
     try {
       await ready;
-      const pidsLine = output.find((line) => line.includes(' pids ')) ?? '';
-      const pids = Object.fromEntries(
-        [...pidsLine.matchAll(/([a-z-]+)=(\d+)/g)].map((match) => [match[1] as string, Number(match[2])]),
-      );
+      const pids = servicePidsByName(output);
       expect(Object.keys(pids).sort()).toEqual(['api', 'bot', 'data-mongo', 'data-postgres', 'worker']);
       for (const pid of Object.values(pids)) expect(isAlive(pid)).toBe(true);
       expect(output.join('\n')).toContain('gateway');
@@ -63,8 +81,13 @@ describe('npm start (the launcher)', () => {
         expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       }
 
+      // A user's whole journey through the gateway: account, photo processed by the worker, document
+      // indexed by the worker, a question answered from it, stats.
+      await runUserJourney(gateway);
+
       launcher.kill('SIGINT');
-      expect(await exited).toBe(0);
+      const exitCode = await exited;
+      expect(exitCode, output.slice(-30).join('\n')).toBe(0);
       for (const [name, pid] of Object.entries(pids))
         expect(isAlive(pid), `${name} (${pid}) still running`).toBe(false);
       for (const port of Object.values(servicePorts(process.env))) {
@@ -76,7 +99,16 @@ describe('npm start (the launcher)', () => {
       }
       expect(output.join('\n')).toContain('all stopped');
     } finally {
-      if (launcher.exitCode === null) launcher.kill('SIGKILL');
+      // On a failure the launcher still stops what it started (Ctrl-C), bounded; anything left is killed,
+      // services included (they run in process groups of their own, so killing the launcher is not enough).
+      if (launcher.exitCode === null) {
+        launcher.kill('SIGINT');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+        if (launcher.exitCode === null) launcher.kill('SIGKILL');
+      }
+      for (const pid of servicePids(output)) {
+        if (isAlive(pid)) killGroup(pid);
+      }
     }
-  });
+  }, 480_000);
 });
