@@ -41,6 +41,13 @@ export const CONSUMER_QUEUES = {
     routingKeys: ['#'],
     retryDelaysMs: STANDARD_RETRIES,
   },
+  /** Drops the api's cached user profiles on every user change (the cache is in Redis: any replica may take it). */
+  apiUserCache: {
+    consumer: 'api',
+    purpose: 'user-cache',
+    routingKeys: ['user.updated'],
+    retryDelaysMs: STANDARD_RETRIES,
+  },
 } as const satisfies Record<string, ConsumerQueue>;
 
 /** The consumer queues as a list, for `createMessaging({ queues })`. */

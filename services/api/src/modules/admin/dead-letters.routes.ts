@@ -13,7 +13,6 @@ import {
 import { Type } from 'typebox';
 import { bearerSecurity, requireAdmin } from '../../http/auth.js';
 import { authedProblemResponses } from '../../http/problem-responses.js';
-import { USER_CACHE_CONSUMER } from '../identity/identity.deps.js';
 import {
   DeadLetterSchema,
   type DeadLetterWire,
@@ -37,9 +36,7 @@ export const deadLetterErrors = defineErrors({
 
 /** The public names (`q.<consumer>.<purpose>`) of the consumer queues whose dead letters an admin manages. */
 export const DEAD_LETTER_QUEUES = [
-  ...new Set(
-    [...CONSUMER_QUEUE_LIST, USER_CACHE_CONSUMER].map((queue) => `q.${queue.consumer}.${queue.purpose}`),
-  ),
+  ...new Set(CONSUMER_QUEUE_LIST.map((queue) => `q.${queue.consumer}.${queue.purpose}`)),
 ];
 
 function toWire(letter: DeadLetter, queue: string): DeadLetterWire {

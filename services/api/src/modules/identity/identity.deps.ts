@@ -1,4 +1,4 @@
-import type { DataPostgresClient, UserUpdatedData } from '@flotilla/contracts';
+import { CONSUMER_QUEUES, type DataPostgresClient, type UserUpdatedData } from '@flotilla/contracts';
 import type { Messaging, ServiceRuntime } from '@flotilla/platform';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../../config.js';
@@ -26,14 +26,6 @@ import { createSessionIssuer } from './application/session-issuer.js';
 import { createSetUserStatus } from './application/set-user-status.use-case.js';
 import { createUnlinkTelegram } from './application/unlink-telegram.use-case.js';
 import { createUpdateProfile } from './application/update-profile.use-case.js';
-
-/** The consumer that drops cached profiles on `user.updated` (published by any service). */
-export const USER_CACHE_CONSUMER = {
-  consumer: 'api',
-  purpose: 'user-cache',
-  routingKeys: ['user.updated'],
-  retryDelaysMs: [1000, 10_000, 60_000],
-} as const;
 
 /** The identity context wired: adapters and use cases. */
 export interface Identity {
@@ -124,7 +116,7 @@ export function createIdentity(deps: Parameters<typeof wire>[0]): Identity {
     useCases: createUseCases(deps, parts),
     async startConsumers() {
       await deps.messaging.consume<UserUpdatedData>({
-        ...USER_CACHE_CONSUMER,
+        ...CONSUMER_QUEUES.apiUserCache,
         prefetch: 50,
         idempotencyTtlSeconds: 3600,
         handler: async (event) => {
