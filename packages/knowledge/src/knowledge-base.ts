@@ -1,4 +1,4 @@
-import type { Logger } from '@flotilla/platform';
+import { type Logger, readPackageVersion } from '@flotilla/platform';
 import type { Registry } from 'prom-client';
 import { type Ask, createAsk } from './answering/ask.use-case.js';
 import type { ChatModel } from './answering/chat-model.port.js';
@@ -13,6 +13,7 @@ import {
 } from './ingestion/delete-document-vectors.use-case.js';
 import { createIngestDocument, type IngestDocument } from './ingestion/ingest-document.use-case.js';
 import { knowledgeMetrics } from './metrics/knowledge.metrics.js';
+import { knowledgeTracer } from './tracing/knowledge.tracing.js';
 import { createChromaVectorStore } from './vector-store/chroma.vector-store.js';
 import type { VectorStore } from './vector-store/vector-store.port.js';
 
@@ -64,7 +65,8 @@ export function createEmbedder(config: KnowledgeConfig): Embedder {
 
 /**
  * Builds the knowledge base from its config: the embedder (provider or lexical), the Chroma store, the
- * chat model (provider only) and the use cases, with their metrics on `deps.registry`.
+ * chat model (provider only) and the use cases, with their metrics on `deps.registry` and their spans on
+ * the global OpenTelemetry tracer provider (no-ops until the process installs an SDK).
  */
 export function createKnowledgeBase(config: KnowledgeConfig, deps: KnowledgeBaseDeps): KnowledgeBase {
   const embedder = deps.embedder ?? createEmbedder(config);
@@ -74,6 +76,7 @@ export function createKnowledgeBase(config: KnowledgeConfig, deps: KnowledgeBase
       ? undefined
       : (deps.chatModel ?? (config.provider ? createOpenAICompatibleChatModel(config.provider) : undefined));
   const metrics = knowledgeMetrics(deps.registry);
+  const tracer = knowledgeTracer(readPackageVersion(import.meta.url));
   const logger = deps.logger.child({ component: 'knowledge' });
   return {
     ingest: createIngestDocument({
@@ -82,10 +85,11 @@ export function createKnowledgeBase(config: KnowledgeConfig, deps: KnowledgeBase
       limits: config.limits,
       chunking: config.chunking,
       metrics,
+      tracer,
       logger,
     }),
     deleteDocumentVectors: createDeleteDocumentVectors({ store }),
-    ask: createAsk({ embedder, store, chatModel, retrieval: config.retrieval, metrics, logger }),
+    ask: createAsk({ embedder, store, chatModel, retrieval: config.retrieval, metrics, tracer, logger }),
     check: () => store.check(),
     close: async () => {},
     mode: chatModel ? 'generative' : 'extractive',

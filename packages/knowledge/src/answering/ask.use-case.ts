@@ -1,10 +1,12 @@
 import type { Logger } from '@flotilla/platform';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import type { Embedder } from '../embeddings/embedder.port.js';
 import { knowledgeErrors } from '../errors/knowledge.errors.js';
-import { type KnowledgeMetrics, timed } from '../metrics/knowledge.metrics.js';
+import type { KnowledgeMetrics } from '../metrics/knowledge.metrics.js';
+import { type Step, timed } from '../tracing/knowledge.tracing.js';
 import type { VectorMatch, VectorStore } from '../vector-store/vector-store.port.js';
 import { ANSWER_PROMPT_VERSION, answerPromptV1, formatContext } from './answer-prompt.v1.js';
-import type { ChatModel, TokenUsage } from './chat-model.port.js';
+import type { ChatModel, ChatReply, TokenUsage } from './chat-model.port.js';
 import { extractiveAnswer } from './extractive-answer.js';
 import { selectByMmr } from './mmr.js';
 
@@ -62,6 +64,8 @@ export interface AskDeps {
   chatModel: ChatModel | undefined;
   retrieval: { topK: number; topKMax: number; questionMaxChars: number };
   metrics: KnowledgeMetrics;
+  /** Spans `knowledge.ask` > `knowledge.embed`, `knowledge.retrieve`, `knowledge.generate`. */
+  tracer: Tracer;
   logger: Logger;
 }
 
@@ -72,65 +76,131 @@ export interface AskDeps {
  * `KNOWLEDGE.EMBEDDER_MISMATCH`, `KNOWLEDGE.PROVIDER_UNAVAILABLE`, `KNOWLEDGE.STORE_UNAVAILABLE`.
  */
 export function createAsk(deps: AskDeps): Ask {
-  const { embedder, store, chatModel, metrics, retrieval } = deps;
-  return async (input) => {
-    const question = input.question.trim();
-    if (question.length === 0) throw knowledgeErrors.INVALID_QUESTION();
-    if (question.length > retrieval.questionMaxChars) {
-      throw knowledgeErrors.QUESTION_TOO_LONG({
-        detail: `${question.length} characters > ${retrieval.questionMaxChars} characters.`,
-      });
-    }
-    const k = Math.max(1, Math.min(Math.trunc(input.topK ?? retrieval.topK), retrieval.topKMax));
-    const signal = input.signal ? { signal: input.signal } : {};
-    const vector = await timed(metrics.embeddingDuration, { operation: 'query', embedder: embedder.id }, () =>
-      embedder.embedQuery(question, signal),
-    );
-    // A passage sharing no direction with the question (score <= 0) is not context, whatever its rank.
-    const matches = (
-      await timed(metrics.retrievalDuration, { mmr: String(Boolean(input.mmr)) }, () =>
-        retrieve(store, input, embedder.id, vector, k),
-      )
-    ).filter((match) => match.score > 0);
-    const citations = matches.map(toCitation);
-    const mode = chatModel ? 'generative' : 'extractive';
-    metrics.asks.inc({ mode, context: matches.length === 0 ? 'empty' : 'found' });
-    if (!chatModel || matches.length === 0) {
-      const answer = await timed(metrics.generationDuration, { mode: 'extractive' }, async () =>
-        matches.length === 0 && chatModel
-          ? 'Your documents contain nothing that matches this question.'
-          : extractiveAnswer(question, matches),
+  const { embedder, chatModel, metrics, retrieval, tracer } = deps;
+  return (input) =>
+    timed(tracer, 'knowledge.ask', {}, async () => {
+      const question = input.question.trim();
+      if (question.length === 0) throw knowledgeErrors.INVALID_QUESTION();
+      if (question.length > retrieval.questionMaxChars) {
+        throw knowledgeErrors.QUESTION_TOO_LONG({
+          detail: `${question.length} characters > ${retrieval.questionMaxChars} characters.`,
+        });
+      }
+      const k = Math.max(1, Math.min(Math.trunc(input.topK ?? retrieval.topK), retrieval.topKMax));
+      const signal = input.signal ? { signal: input.signal } : {};
+      const vector = await timed(
+        tracer,
+        'knowledge.embed',
+        {
+          attributes: { 'knowledge.embedder': embedder.id, 'knowledge.texts': 1 },
+          histogram: metrics.embeddingDuration,
+          labels: { operation: 'query', embedder: embedder.id },
+        },
+        () => embedder.embedQuery(question, signal),
       );
+      const matches = await retrieveContext(deps, input, vector, k);
+      const citations = matches.map(toCitation);
+      const mode = chatModel ? 'generative' : 'extractive';
+      metrics.asks.inc({ mode, context: matches.length === 0 ? 'empty' : 'found' });
+      if (!chatModel || matches.length === 0) {
+        const answer = await timed(
+          tracer,
+          'knowledge.generate',
+          generationStep(metrics, 'extractive'),
+          async () =>
+            matches.length === 0 && chatModel
+              ? 'Your documents contain nothing that matches this question.'
+              : extractiveAnswer(question, matches),
+        );
+        return {
+          mode,
+          answer,
+          citations,
+          model: null,
+          promptVersion: null,
+          usage: null,
+          embedder: embedder.id,
+        };
+      }
+      const reply = await generate(deps, chatModel, question, matches, signal);
       return {
         mode,
-        answer,
+        answer: reply.text,
         citations,
-        model: null,
-        promptVersion: null,
-        usage: null,
+        model: reply.model,
+        promptVersion: ANSWER_PROMPT_VERSION,
+        usage: reply.usage ?? null,
         embedder: embedder.id,
       };
-    }
+    });
+}
+
+/** The top-k passages that share some direction with the question (a score <= 0 is not context). */
+function retrieveContext(
+  deps: AskDeps,
+  input: AskInput,
+  vector: number[],
+  k: number,
+): Promise<VectorMatch[]> {
+  const mmr = Boolean(input.mmr);
+  return timed(
+    deps.tracer,
+    'knowledge.retrieve',
+    {
+      attributes: { 'knowledge.k': k, 'knowledge.mmr': mmr },
+      histogram: deps.metrics.retrievalDuration,
+      labels: { mmr: String(mmr) },
+    },
+    async (span) => {
+      const matches = await retrieve(deps.store, input, deps.embedder.id, vector, k);
+      const context = matches.filter((match) => match.score > 0);
+      span.setAttributes({
+        'knowledge.hits': context.length,
+        'knowledge.empty_context': context.length === 0,
+      });
+      return context;
+    },
+  );
+}
+
+function generate(
+  deps: AskDeps,
+  chatModel: ChatModel,
+  question: string,
+  matches: VectorMatch[],
+  signal: { signal?: AbortSignal },
+): Promise<ChatReply> {
+  const step = generationStep(deps.metrics, 'generative', {
+    'gen_ai.request.model': chatModel.model,
+    'knowledge.prompt_version': ANSWER_PROMPT_VERSION,
+  });
+  return timed(deps.tracer, 'knowledge.generate', step, async (span) => {
     const messages = await answerPromptV1.formatMessages({
       question,
       context: formatContext(matches.map((match) => ({ ...match.metadata, text: match.text }))),
     });
-    const reply = await timed(metrics.generationDuration, { mode: 'generative' }, () =>
-      chatModel.complete(messages, signal),
-    );
+    const reply = await chatModel.complete(messages, signal);
     if (reply.usage) {
-      metrics.tokens.inc({ kind: 'input', model: chatModel.model }, reply.usage.inputTokens);
-      metrics.tokens.inc({ kind: 'output', model: chatModel.model }, reply.usage.outputTokens);
+      span.setAttributes({
+        'gen_ai.usage.input_tokens': reply.usage.inputTokens,
+        'gen_ai.usage.output_tokens': reply.usage.outputTokens,
+      });
+      deps.metrics.tokens.inc({ kind: 'input', model: chatModel.model }, reply.usage.inputTokens);
+      deps.metrics.tokens.inc({ kind: 'output', model: chatModel.model }, reply.usage.outputTokens);
     }
-    return {
-      mode,
-      answer: reply.text,
-      citations,
-      model: reply.model,
-      promptVersion: ANSWER_PROMPT_VERSION,
-      usage: reply.usage ?? null,
-      embedder: embedder.id,
-    };
+    return reply;
+  });
+}
+
+function generationStep(
+  metrics: KnowledgeMetrics,
+  mode: AskResult['mode'],
+  attributes: Attributes = {},
+): Step<'mode'> {
+  return {
+    attributes: { 'knowledge.mode': mode, ...attributes },
+    histogram: metrics.generationDuration,
+    labels: { mode },
   };
 }
 

@@ -123,20 +123,3 @@ export function knowledgeMetrics(registry: Registry): KnowledgeMetrics {
     ),
   };
 }
-
-/**
- * Measures `action` into a histogram. The single place where a span would start once OpenTelemetry
- * is set up (today: timings only).
- */
-export async function timed<T, L extends string>(
-  histogram: Histogram<L>,
-  labels: Partial<Record<L, string>>,
-  action: () => Promise<T>,
-): Promise<T> {
-  const stop = histogram.startTimer(labels);
-  try {
-    return await action();
-  } finally {
-    stop();
-  }
-}
