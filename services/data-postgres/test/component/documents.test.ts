@@ -40,6 +40,18 @@ describe('knowledge-base documents', () => {
     expect((await call('GET', `/api/v1/documents/${document.id}`)).json()).toEqual(document);
   });
 
+  it('are found by their source job', async () => {
+    const job = await createJob(service, owner.id, { kind: 'document' });
+    const other = await createJob(service, owner.id, { kind: 'document' });
+    const document = await createDocument({ source_job_id: job.id });
+    await createDocument({ source_job_id: other.id });
+    await createDocument();
+    const found = (await call('GET', `/api/v1/documents?source_job_id=${job.id}`)).json();
+    expect(found.items).toEqual([document]);
+    const bad = await call('GET', '/api/v1/documents?source_job_id=not-a-uuid');
+    expect(bad.statusCode).toBe(422);
+  });
+
   it('refuse an unknown owner or source job with 422 and a field path, and a duplicate id with 409', async () => {
     const orphan = await call('POST', '/api/v1/documents', {
       owner_id: '0190a6e4-0000-7000-8000-000000000000',

@@ -68,12 +68,13 @@ export const PatchKnowledgeDocumentBodySchema = Type.Object(
 /** `PATCH /api/v1/documents/:id` body. */
 export type PatchKnowledgeDocumentBody = Static<typeof PatchKnowledgeDocumentBodySchema>;
 
-/** `GET /api/v1/documents` query: newest first, by owner and status. */
+/** `GET /api/v1/documents` query: newest first, by owner, status and source job. */
 export const ListKnowledgeDocumentsQuerySchema = Type.Object(
   {
     ...PageQuery.properties,
     owner_id: Type.Optional(Uuid),
     status: Type.Optional(KnowledgeDocumentStatusSchema),
+    source_job_id: Type.Optional(Uuid),
   },
   { additionalProperties: false },
 );

@@ -29,6 +29,7 @@ export interface DocumentChanges {
 export interface DocumentFilter {
   ownerId?: string;
   status?: DocumentRecord['status'];
+  sourceJobId?: string;
   limit: number;
   after?: Position;
 }
@@ -59,10 +60,11 @@ export class DocumentsRepository {
 
   /** Newest first, keyset-paginated on `(created_at, id)`. */
   async list(filter: DocumentFilter): Promise<KeysetPage<DocumentRecord>> {
-    const { ownerId, status, after } = filter;
+    const { ownerId, status, sourceJobId, after } = filter;
     let query = this.db.selectFrom('documents').selectAll();
     if (ownerId) query = query.where('ownerId', '=', ownerId);
     if (status) query = query.where('status', '=', status);
+    if (sourceJobId) query = query.where('sourceJobId', '=', sourceJobId);
     if (after) {
       query = query.where((eb) =>
         eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(after.createdAt, after.id)),

@@ -68,19 +68,20 @@ export function registerDocumentRoutes(app: HttpApp, documents: DocumentsReposit
     {
       schema: {
         tags,
-        summary: 'List documents, newest first, by owner and status',
+        summary: 'List documents, newest first, by owner, status and source job',
         security: serviceTokenSecurity,
         querystring: ListKnowledgeDocumentsQuerySchema,
         response: { 200: KnowledgeDocumentPageSchema, ...problemResponses() },
       },
     },
     async (request) => {
-      const { limit = 50, cursor, owner_id, status } = request.query;
+      const { limit = 50, cursor, owner_id, status, source_job_id } = request.query;
       const page = await documents.list({
         limit,
         ...(cursor !== undefined && { after: decodePosition(cursor) }),
         ...(owner_id !== undefined && { ownerId: owner_id }),
         ...(status !== undefined && { status }),
+        ...(source_job_id !== undefined && { sourceJobId: source_job_id }),
       });
       return { items: page.items.map(toDocumentWire), next_cursor: nextCursor(page.next) };
     },
