@@ -57,7 +57,7 @@ export const WorkerEnv = Type.Object({
     1,
     7 * 24 * 3600,
     300,
-    'A job `queued` for longer than this is considered lost and its `media.uploaded` is published again.',
+    'A job (photo or document) `queued` for longer than this is considered lost and its `media.uploaded` or `document.uploaded` is published again.',
   ),
   MEDIA_RETENTION_DAYS: Int(
     1,

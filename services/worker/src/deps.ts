@@ -22,6 +22,7 @@ import type { WorkerConfig } from './config.js';
 import { createAnalyticsModule } from './modules/analytics/analytics.deps.js';
 import { createDocumentsModule } from './modules/documents/documents.deps.js';
 import { createMediaModule } from './modules/media/media.deps.js';
+import { createJobSchedules } from './schedules/job-schedules.js';
 import {
   createScheduleMetrics,
   type ScheduleHandle,
@@ -123,7 +124,14 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
     retryDelaysMs,
   });
   const consumers: ConsumerStarter[] = [...media.consumers, ...documents.consumers, ...analytics.consumers];
-  const schedules: ScheduleSpec[] = [...media.schedules];
+  const schedules: ScheduleSpec[] = [
+    ...createJobSchedules({
+      config,
+      jobs: dataPostgres.mediaJobs,
+      announcers: { photo: media.announcer, document: documents.announcer },
+    }),
+    ...media.schedules,
+  ];
 
   health.addCheck('redis', redis.check);
   health.addCheck('rabbitmq', messaging.check);

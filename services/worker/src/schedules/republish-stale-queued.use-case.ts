@@ -1,15 +1,14 @@
-import type { MediaJobStore } from './photo.ports.js';
-import type { PhotoJobEvents } from './photo-job-events.js';
+import type { JobAnnouncers, ScheduledJobStore } from './job-announcer.js';
 
 /**
  * The lost-publish schedule: a job `queued` for longer than `olderThanSeconds` most likely never had
- * its `media.uploaded` published (the uploader crashed between the insert and the publish), so it is
+ * its start event published (the uploader crashed between the insert and the publish), so it is
  * published again. A job that was only waiting in a long queue gets a second message, which the
  * consumer absorbs (the first claim wins, the other finds the job finished). Returns the jobs handled.
  */
 export function createRepublishStaleQueued(deps: {
-  jobs: MediaJobStore;
-  events: PhotoJobEvents;
+  jobs: ScheduledJobStore;
+  announcers: JobAnnouncers;
   olderThanSeconds: number;
   limit: number;
 }) {
@@ -18,8 +17,7 @@ export function createRepublishStaleQueued(deps: {
       older_than_seconds: deps.olderThanSeconds,
       limit: deps.limit,
     });
-    const photos = items.filter((job) => job.kind === 'photo');
-    for (const job of photos) await deps.events.uploaded(job);
-    return photos.length;
+    for (const job of items) await deps.announcers[job.kind].restart(job);
+    return items.length;
   };
 }

@@ -8,6 +8,7 @@ import {
   type DocumentUploadedData,
   EVENT_SCHEMAS,
   type KnowledgeDocument,
+  type MediaJob,
 } from '@flotilla/contracts';
 import {
   createKnowledgeBase,
@@ -126,6 +127,16 @@ async function waitForDocument(id: string, status: 'indexed' | 'failed', timeout
   return document as unknown as KnowledgeDocument;
 }
 
+/** The document is written before its job: wait for the job too. */
+async function waitForJob(id: string | undefined, status: MediaJob['status']) {
+  let job: MediaJob | null = null;
+  await waitFor(`job ${id} to be ${status}`, async () => {
+    job = await dataPostgres.mediaJobs.get(id as string);
+    return job?.status === status;
+  });
+  return job as unknown as MediaJob;
+}
+
 const eventsOf = (documentId: string, type?: string) =>
   seen.filter(
     (event) =>
@@ -222,7 +233,7 @@ describe('document ingestion in the worker', () => {
     const document = await waitForDocument(event.document_id, 'indexed');
     expect(document.chunk_count).toBeGreaterThan(1);
     expect(await knowledge.store.count(owner, event.document_id)).toBe(document.chunk_count);
-    const job = await dataPostgres.mediaJobs.get(event.job_id as string);
+    const job = await waitForJob(event.job_id, 'succeeded');
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1, progress: 100 });
 
     await waitFor('document.indexed', () => eventsOf(event.document_id, 'document.indexed').length === 1);
@@ -267,7 +278,7 @@ describe('document ingestion in the worker', () => {
     await publisher.publish('document.uploaded', event, { userId: owner });
     const document = await waitForDocument(event.document_id, 'failed');
     expect(document.error?.code).toBe('KNOWLEDGE.NO_TEXT');
-    const job = await dataPostgres.mediaJobs.get(event.job_id as string);
+    const job = await waitForJob(event.job_id, 'failed');
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'KNOWLEDGE.NO_TEXT' } });
     await waitFor('document.failed', () => eventsOf(event.document_id, 'document.failed').length === 1);
     expect(eventsOf(event.document_id, 'document.failed')[0]?.data).toMatchObject({
@@ -295,10 +306,11 @@ describe('document ingestion in the worker', () => {
     try {
       const event = await upload(Buffer.from(MANUAL), 'broken.txt', 'text/plain');
       await publisher.publish('document.uploaded', event, { userId: owner });
-      const document = await waitForDocument(event.document_id, 'failed', 30_000);
+      // Three attempts, each with the provider client's own backoff: seconds, more on a loaded machine.
+      const document = await waitForDocument(event.document_id, 'failed', 60_000);
       expect(document.error?.code).toBe('DOCUMENT.RETRIES_EXHAUSTED');
       expect(document.error?.message).toContain('KNOWLEDGE.PROVIDER_UNAVAILABLE');
-      const job = await dataPostgres.mediaJobs.get(event.job_id as string);
+      const job = await waitForJob(event.job_id, 'failed');
       expect(job).toMatchObject({
         status: 'failed',
         attempts: 3,
@@ -313,5 +325,5 @@ describe('document ingestion in the worker', () => {
     } finally {
       provider.setBroken(false);
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UserUpdatedData } from '@flotilla/contracts';
+import type { KnowledgeDocument, UserUpdatedData } from '@flotilla/contracts';
 import { newId } from '@flotilla/platform';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +146,87 @@ describe('schedules', () => {
     }
     expect(await harness.dataPostgres.mediaJobs.get(live.id)).not.toBeNull();
     expect(await harness.dataMongo.blobs.get(live.original.blob_id)).toBeDefined();
+  });
+});
+
+const NOTES = 'The boiler needs descaling every three months.\n\nUse citric acid, never vinegar.';
+
+async function waitForDocument(id: string, status: KnowledgeDocument['status']) {
+  let document: KnowledgeDocument | null = null;
+  await waitFor(
+    `document ${id} to be ${status}`,
+    async () => {
+      document = await harness.dataPostgres.documents.get(id);
+      return document?.status === status;
+    },
+    20_000,
+  );
+  return document as unknown as KnowledgeDocument;
+}
+
+describe('schedules of document jobs', () => {
+  it('publish document.uploaded again for a job left queued, and the document is indexed', async () => {
+    const { job, document } = await harness.createDocumentJob(owner, NOTES);
+    const id = (document as KnowledgeDocument).id;
+    const indexed = await waitForDocument(id, 'indexed');
+    expect(indexed.chunk_count).toBeGreaterThan(0);
+    expect(await harness.waitForJob(job.id, 'succeeded')).toMatchObject({ attempts: 1 });
+    expect(harness.documentEventsOf(id, 'document.uploaded')[0]).toMatchObject({
+      producer: 'worker',
+      user_id: owner,
+      data: {
+        document_id: id,
+        owner_id: owner,
+        job_id: job.id,
+        blob_id: job.original.blob_id,
+        title: job.original.filename,
+        content_type: 'text/plain',
+        size_bytes: job.original.size_bytes,
+      },
+    });
+    await waitFor('document.indexed', () => harness.documentEventsOf(id, 'document.indexed').length === 1);
+  });
+
+  it('re-queue a document job whose worker died holding its lease, and the document is indexed', async () => {
+    const { job, document } = await harness.createDocumentJob(owner, NOTES);
+    await harness.dataPostgres.mediaJobs.claim(job.id, { lease_owner: 'dead-worker:2', lease_seconds: 1 });
+    await waitForDocument((document as KnowledgeDocument).id, 'indexed');
+    expect(await harness.waitForJob(job.id, 'succeeded')).toMatchObject({ attempts: 2 });
+  });
+
+  it('fail the document of a job whose last lease expired, with the job error, and announce document.failed', async () => {
+    const { job, document } = await harness.createDocumentJob(owner, NOTES, { maxAttempts: 1 });
+    const id = (document as KnowledgeDocument).id;
+    await harness.dataPostgres.mediaJobs.claim(job.id, { lease_owner: 'dead-worker:3', lease_seconds: 1 });
+    const failed = await waitForDocument(id, 'failed');
+    const finishedJob = await harness.waitForJob(job.id, 'failed');
+    expect(failed.error).toEqual(finishedJob.error);
+    expect(failed.error?.code).toBe('JOB.LEASE_EXPIRED');
+    await waitFor('document.failed', () => harness.documentEventsOf(id, 'document.failed').length === 1);
+    expect(harness.documentEventsOf(id, 'document.failed')[0]?.data).toMatchObject({
+      error: finishedJob.error,
+      attempts: 1,
+    });
+    expect(harness.documentEventsOf(id, 'document.uploaded')).toHaveLength(0);
+  });
+
+  it('settle a job left open for a document that is already indexed, without announcing it again', async () => {
+    const { job, document } = await harness.createDocumentJob(owner, NOTES);
+    const id = (document as KnowledgeDocument).id;
+    // A slow worker indexed the document after its lease was taken back; the job went back to queued.
+    await harness.dataPostgres.documents.patch(id, { status: 'indexed', chunk_count: 7 });
+    await harness.waitForJob(job.id, 'succeeded');
+    expect(harness.documentEventsOf(id, 'document.uploaded').length).toBeGreaterThanOrEqual(1);
+    expect(await harness.dataPostgres.documents.get(id)).toMatchObject({ status: 'indexed', chunk_count: 7 });
+    expect(harness.documentEventsOf(id, 'document.indexed')).toHaveLength(0);
+  });
+
+  it('delete a document job without a document, with its file', async () => {
+    const { job } = await harness.createDocumentJob(owner, NOTES, { withDocument: false });
+    await waitFor(
+      'the orphan job deleted',
+      async () => (await harness.dataPostgres.mediaJobs.get(job.id)) === null,
+    );
+    expect(await harness.dataMongo.blobs.get(job.original.blob_id)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import {
   type DataMongoClient,
   type DataPostgresClient,
   EVENT_SCHEMAS,
+  type KnowledgeDocument,
   type MediaJob,
   type MediaJobStatus,
   type MediaUploadedData,
@@ -39,18 +40,29 @@ export interface WorkerHarness {
   dataMongo: DataMongoClient;
   /** A publisher as the api. */
   publisher: Messaging;
-  /** Every `media.*` event published on the vhost, in arrival order. */
+  /** Every `media.*` and `document.*` event published on the vhost, in arrival order. */
   observed: EventEnvelope[];
   /** Creates a user (jobs need an owner) and returns its id. */
   createUser(): Promise<string>;
   /** Stores `bytes` as an upload and creates a `queued` photo job for it (without publishing). */
   createPhotoJob(ownerId: string, bytes: Buffer, filename: string, contentType: string): Promise<MediaJob>;
+  /**
+   * Stores `text` as an upload and creates a `queued` document job and its `pending` document for it,
+   * as the api does (without publishing); `withDocument: false` leaves the job without its document.
+   */
+  createDocumentJob(
+    ownerId: string,
+    text: string,
+    options?: { maxAttempts?: number; withDocument?: boolean },
+  ): Promise<{ job: MediaJob; document: KnowledgeDocument | undefined }>;
   /** Publishes `media.uploaded` for a job, as the api does after creating it. */
   publishUploaded(job: MediaJob): Promise<EventEnvelope<MediaUploadedData>>;
   /** Polls the job until `predicate` holds. */
   waitForJob(id: string, status: MediaJobStatus, timeoutMs?: number): Promise<MediaJob>;
   /** Observed events of one job, by type. */
   eventsOf(jobId: string, type?: string): EventEnvelope[];
+  /** Observed events of one document, by type. */
+  documentEventsOf(documentId: string, type?: string): EventEnvelope[];
   /** Successful blob uploads data-mongo has answered so far (from its own metrics). */
   blobUploads(): Promise<number>;
   /** Stops the worker (closers in order), then everything else. */
@@ -75,6 +87,7 @@ export function workerTestEnv(services: DataServices, rabbitmqUrl: string): Reco
     DATA_MONGO_URL: services.dataMongoUrl,
     DATA_SERVICE_TOKEN: services.tokens.worker,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    CHROMA_URL: process.env.CHROMA_URL ?? 'http://127.0.0.1:8100',
     RABBITMQ_URL: rabbitmqUrl,
     MESSAGE_RETRY_DELAYS_MS: '200,400',
     MEDIA_MAX_EDGE: '256',
@@ -86,12 +99,12 @@ export function workerTestEnv(services: DataServices, rabbitmqUrl: string): Reco
   };
 }
 
-async function observe(url: string, bindingKey: string) {
+async function observe(url: string, bindingKeys: readonly string[]) {
   const connection: ChannelModel = await connect(url);
   const channel = await connection.createChannel();
   await channel.assertExchange('events', 'topic', { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true });
-  await channel.bindQueue(queue, 'events', bindingKey);
+  for (const key of bindingKeys) await channel.bindQueue(queue, 'events', key);
   const seen: EventEnvelope[] = [];
   await channel.consume(
     queue,
@@ -118,7 +131,7 @@ export async function startWorkerHarness(options: WorkerHarnessOptions): Promise
   const worker = createDeps(config, { onFatal: () => undefined });
   const app = await buildApp(worker);
   await worker.start();
-  const observer = await observe(vhost.url, 'media.#');
+  const observer = await observe(vhost.url, ['media.#', 'document.#']);
   const publisher = createMessaging({
     url: vhost.url,
     service: 'api',
@@ -163,6 +176,32 @@ export async function startWorkerHarness(options: WorkerHarnessOptions): Promise
         original: { blob_id: blob.id, filename, content_type: contentType, size_bytes: bytes.length },
       });
     },
+    async createDocumentJob(ownerId, text, options = {}) {
+      const bytes = Buffer.from(text, 'utf8');
+      const filename = `notes-${randomBytes(3).toString('hex')}.txt`;
+      const blob = await dataMongo.blobs.upload(
+        Readable.from(bytes),
+        { filename, owner_id: ownerId, content_type: 'text/plain' },
+        { contentLength: bytes.length },
+      );
+      const job = await dataPostgres.mediaJobs.create({
+        owner_id: ownerId,
+        kind: 'document',
+        source: 'api',
+        original: { blob_id: blob.id, filename, content_type: 'text/plain', size_bytes: bytes.length },
+        ...(options.maxAttempts === undefined ? {} : { max_attempts: options.maxAttempts }),
+      });
+      const document =
+        options.withDocument === false
+          ? undefined
+          : await dataPostgres.documents.create({
+              owner_id: ownerId,
+              title: filename,
+              content_type: 'text/plain',
+              source_job_id: job.id,
+            });
+      return { job, document };
+    },
     publishUploaded(job) {
       return publisher.publish<MediaUploadedData>('media.uploaded', {
         job_id: job.id,
@@ -188,6 +227,13 @@ export async function startWorkerHarness(options: WorkerHarnessOptions): Promise
       return observer.seen.filter(
         (event) =>
           (event.data as { job_id?: string }).job_id === jobId &&
+          (type === undefined || event.event_type === type),
+      );
+    },
+    documentEventsOf(documentId, type) {
+      return observer.seen.filter(
+        (event) =>
+          (event.data as { document_id?: string }).document_id === documentId &&
           (type === undefined || event.event_type === type),
       );
     },

@@ -5,6 +5,7 @@ import { type ConsumerHandle, type Logger, type Messaging, newId } from '@flotil
 import type { Registry } from 'prom-client';
 import { createDocumentUploadedConsumer, DOCUMENTS_QUEUE } from './adapters/document-uploaded.consumer.js';
 import { createDocumentEvents } from './application/document-events.js';
+import { createDocumentJobAnnouncer } from './application/document-job-announcer.js';
 import { createIndexDocument } from './application/index-document.use-case.js';
 import type { DocumentsConfig } from './documents.config.js';
 
@@ -21,14 +22,18 @@ export interface DocumentsConsumerDeps {
   retryDelaysMs?: readonly number[] | undefined;
 }
 
-/** Wires the `document.uploaded` consumer; `start()` declares `q.worker.documents` and starts consuming. */
+/**
+ * Wires the `document.uploaded` consumer (`start()` declares `q.worker.documents` and starts consuming)
+ * and the announcer the job schedules use for document jobs.
+ */
 export function createDocumentsModule(deps: DocumentsConsumerDeps) {
+  const events = createDocumentEvents(deps.messaging);
   const indexDocument = createIndexDocument({
     documents: deps.dataPostgres.documents,
     jobs: deps.dataPostgres.mediaJobs,
     blobs: deps.dataMongo.blobs,
     knowledge: deps.knowledge,
-    events: createDocumentEvents(deps.messaging),
+    events,
     instanceId: `worker-${hostname().slice(0, 40)}-${newId().slice(-12)}`,
     leaseSeconds: deps.config.leaseSeconds,
     maxDocumentBytes: deps.config.knowledge.limits.maxBytes,
@@ -39,6 +44,14 @@ export function createDocumentsModule(deps: DocumentsConsumerDeps) {
     logger: deps.logger,
   });
   return {
+    announcer: createDocumentJobAnnouncer({
+      documents: deps.dataPostgres.documents,
+      jobs: deps.dataPostgres.mediaJobs,
+      blobs: deps.dataMongo.blobs,
+      publisher: deps.messaging,
+      events,
+      logger: deps.logger,
+    }),
     consumers: [
       {
         name: 'documents',

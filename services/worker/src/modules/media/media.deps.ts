@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
 import { type Messaging, newId, type ServiceRuntime } from '@flotilla/platform';
 import type { WorkerConfig } from '../../config.js';
+import type { JobAnnouncer } from '../../schedules/job-announcer.js';
 import type { ScheduleSpec } from '../../schedules/schedule.runner.js';
 import type { ConsumerStarter } from '../../shared/consumer-starter.js';
 import { createSemaphore } from '../../shared/semaphore.js';
@@ -12,16 +13,15 @@ import { configureSharp, createSharpPhotoTransformer } from './adapters/sharp-ph
 import { createCleanUpRetention } from './application/clean-up-retention.use-case.js';
 import { createPhotoJobEvents } from './application/photo-job-events.js';
 import { createProcessPhoto } from './application/process-photo.use-case.js';
-import { createRepublishStaleQueued } from './application/republish-stale-queued.use-case.js';
-import { createRequeueExpiredLeases } from './application/requeue-expired-leases.use-case.js';
 
-/** What the media module adds to the worker: its consumer and its schedules. */
+/** What the media module adds to the worker: its consumer, its schedule and how to restart a photo job. */
 export interface MediaModule {
   consumers: ConsumerStarter[];
   schedules: ScheduleSpec[];
+  announcer: JobAnnouncer;
 }
 
-/** Wires photo processing: sharp, the use cases, the `media.uploaded` consumer and the job schedules. */
+/** Wires photo processing: sharp, the use cases, the `media.uploaded` consumer and the retention schedule. */
 export function createMediaModule(deps: {
   config: WorkerConfig;
   runtime: ServiceRuntime;
@@ -66,17 +66,11 @@ export function createMediaModule(deps: {
           }),
       },
     ],
+    announcer: {
+      restart: async (job) => void (await events.uploaded(job)),
+      exhausted: async (job, error) => void (await events.failed(job, error, undefined, {})),
+    },
     schedules: [
-      {
-        name: 'expired-leases',
-        intervalMs: config.schedules.expiredLeasesIntervalMs,
-        run: createRequeueExpiredLeases({ jobs, events, limit }),
-      },
-      {
-        name: 'stale-queued',
-        intervalMs: config.schedules.staleQueuedIntervalMs,
-        run: createRepublishStaleQueued({ jobs, events, olderThanSeconds: media.staleQueuedSeconds, limit }),
-      },
       {
         name: 'retention',
         intervalMs: config.schedules.retentionIntervalMs,

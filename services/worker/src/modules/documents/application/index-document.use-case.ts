@@ -73,7 +73,8 @@ const upstreamCode = (error: unknown) => (isUpstreamHttpError(error) ? error.ups
 /**
  * Ingests the document of a `document.uploaded` event into the owner's knowledge base:
  * - an indexed or failed document is left alone (a redelivery changes nothing; on a retry the outcome
- *   is announced again in case the previous attempt could not); a deleted one is skipped;
+ *   is announced again in case the previous attempt could not); a job still open for it (re-queued by
+ *   the lease schedule while a slow worker finished) is settled to match; a deleted one is skipped;
  * - with a `job_id` the job is claimed under a lease (`processing`), gets progress as chunks are
  *   embedded, and completes or fails with the document;
  * - permanent failures (no text, unsupported type, too large, unreadable, embedder mismatch, missing
@@ -112,6 +113,22 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
         return 'unavailable';
       throw error;
     }
+  }
+
+  /** Completes or fails a job left open for a document that is already finished. */
+  async function settleJob(jobId: string, document: KnowledgeDocument) {
+    const leaseOwner = `${deps.instanceId}:${newId()}`;
+    const job = await claim(jobId, leaseOwner);
+    if (typeof job === 'string') return; // finished already, or someone else's to settle
+    if (document.status === 'indexed') {
+      await jobs.complete(job.id, { lease_owner: leaseOwner, result: {} });
+      return;
+    }
+    const error = document.error ?? {
+      code: 'KNOWLEDGE.INGESTION_ERROR',
+      message: 'The document failed without a recorded error.',
+    };
+    await jobs.fail(job.id, { lease_owner: leaseOwner, error, retryable: false });
   }
 
   async function download(event: DocumentUploadedData) {
@@ -172,7 +189,13 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
       await deps.knowledge.deleteDocumentVectors({ ownerId: event.owner_id, documentId: event.document_id });
       return { status: 'skipped', reason: 'deleted' } as const;
     }
-    if (job) await jobs.complete(job.id, { lease_owner: leaseOwner, result: {} });
+    if (job) {
+      await jobs.complete(job.id, { lease_owner: leaseOwner, result: {} }).catch((error: unknown) => {
+        // The lease expired while we worked and the schedule re-queued the job: the document is
+        // indexed all the same, and the job's next delivery finds it so and settles the job.
+        if (upstreamCode(error) !== MediaJobErrorCode.LEASE_LOST) throw error;
+      });
+    }
     const durationMs = now() - startedAt;
     const attempts = job ? job.attempts : info.attempt;
     try {
@@ -244,7 +267,10 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
     try {
       const document = await documents.get(event.document_id);
       if (!document) return { status: 'skipped', reason: 'deleted' };
-      if (document.status !== 'pending') return await announceFinished(document, info);
+      if (document.status !== 'pending') {
+        if (event.job_id) await settleJob(event.job_id, document);
+        return await announceFinished(document, info);
+      }
       const leaseOwner = `${deps.instanceId}:${newId()}`;
       let job: MediaJob | undefined;
       if (event.job_id) {
