@@ -86,6 +86,12 @@ export function serviceEnvironment(
   } else {
     env.DATA_SERVICE_TOKEN = shared.DATA_SERVICE_TOKEN || secrets[`${name.toUpperCase()}_DATA_SERVICE_TOKEN`];
   }
-  if (name === 'api') env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;
+  if (name === 'api') {
+    env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;
+    // Behind the gateway and listening on loopback only, the api can take X-Forwarded-For as the
+    // client's address (per-IP login limits); listening elsewhere, anyone could forge it.
+    const loopback = (shared.HOST ?? '127.0.0.1') === '127.0.0.1';
+    env.TRUST_PROXY = shared.TRUST_PROXY || String(loopback);
+  }
   return env;
 }
