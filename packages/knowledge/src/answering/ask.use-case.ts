@@ -175,7 +175,7 @@ function generate(
     'knowledge.prompt_version': ANSWER_PROMPT_VERSION,
   });
   return timed(deps.tracer, 'knowledge.generate', step, async (span) => {
-    const messages = await answerPromptV1.formatMessages({
+    const messages = await (await answerPromptV1()).formatMessages({
       question,
       context: formatContext(matches.map((match) => ({ ...match.metadata, text: match.text }))),
     });

@@ -1,4 +1,4 @@
-import { OpenAIEmbeddings } from '@langchain/openai';
+import type { OpenAIEmbeddings } from '@langchain/openai';
 import type { ProviderConfig } from '../config/knowledge-env.js';
 import type { Embedder } from './embedder.port.js';
 import { toProviderError } from './provider-errors.js';
@@ -19,16 +19,23 @@ export interface OpenAICompatibleEmbedderOptions {
  */
 export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedderOptions): Embedder {
   const { provider, batchSize, concurrency } = options;
-  const embeddings = new OpenAIEmbeddings({
-    apiKey: provider.apiKey,
-    model: provider.embeddingModel,
-    batchSize,
-    maxConcurrency: concurrency,
-    maxRetries: provider.maxRetries,
-    timeout: provider.timeoutMs,
-    stripNewLines: false,
-    configuration: { baseURL: provider.baseUrl },
-  });
+  // Loaded on first use: LangChain's OpenAI client takes most of a second to import, which a process
+  // that never embeds (the api answering offline, a worker idle at start) should not pay at start-up.
+  let client: Promise<OpenAIEmbeddings> | undefined;
+  const embeddings = () =>
+    (client ??= import('@langchain/openai').then(
+      ({ OpenAIEmbeddings }) =>
+        new OpenAIEmbeddings({
+          apiKey: provider.apiKey,
+          model: provider.embeddingModel,
+          batchSize,
+          maxConcurrency: concurrency,
+          maxRetries: provider.maxRetries,
+          timeout: provider.timeoutMs,
+          stripNewLines: false,
+          configuration: { baseURL: provider.baseUrl },
+        }),
+    ));
 
   return {
     id: `openai-compatible:${provider.embeddingModel}`,
@@ -50,7 +57,7 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
           next += 1;
           const batch = batches[index] as string[];
           try {
-            vectors[index] = await embeddings.embedDocuments(batch);
+            vectors[index] = await (await embeddings()).embedDocuments(batch);
           } catch (error) {
             failed = true;
             throw toProviderError(error, 'Embedding');
@@ -64,7 +71,7 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
     },
     async embedQuery(text) {
       try {
-        return await embeddings.embedQuery(text);
+        return await (await embeddings()).embedQuery(text);
       } catch (error) {
         throw toProviderError(error, 'Embedding');
       }

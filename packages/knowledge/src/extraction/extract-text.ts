@@ -1,5 +1,3 @@
-import mammoth from 'mammoth';
-import { PDFParse } from 'pdf-parse';
 import { knowledgeErrors } from '../errors/knowledge.errors.js';
 import { type DocumentFormat, detectFormat } from './document-format.js';
 
@@ -82,7 +80,11 @@ function decodeUtf8(bytes: Uint8Array): string {
   return text;
 }
 
+// The PDF and docx readers are imported with their first document: a process that never extracts
+// (the api) does not load them, and one that does pays once.
+
 async function extractPdf(bytes: Uint8Array, limits: ExtractionLimits) {
+  const { PDFParse } = await import('pdf-parse');
   // pdf.js takes ownership of (detaches) the buffer it parses: give it a copy.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0 });
   try {
@@ -103,6 +105,7 @@ async function extractPdf(bytes: Uint8Array, limits: ExtractionLimits) {
 }
 
 async function extractDocx(bytes: Uint8Array) {
+  const { default: mammoth } = await import('mammoth');
   try {
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return { sections: [{ text: result.value }] };

@@ -1,4 +1,3 @@
-import { MarkdownTextSplitter, RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { DocumentFormat } from '../extraction/document-format.js';
 import type { TextSection } from '../extraction/extract-text.js';
 
@@ -25,6 +24,8 @@ export async function splitText(
   format: DocumentFormat,
   options: ChunkingOptions,
 ): Promise<TextChunk[]> {
+  // Imported with the first document: LangChain's core is slow to load, and the api never splits.
+  const { MarkdownTextSplitter, RecursiveCharacterTextSplitter } = await import('@langchain/textsplitters');
   const splitter =
     format === 'md'
       ? new MarkdownTextSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap })
