@@ -195,10 +195,13 @@ const scenario: Scenario = {
           original: job.original,
         });
       }
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         done,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('photos not done in 10 min')), 600_000)),
-      ]);
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('photos not done in 10 min')), 600_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       const seconds = (Math.max(...[...finished.values()].map((entry) => entry.at)) - begin) / 1000;
       const failed = [...finished.values()].filter(
         (entry) => entry.event.event_type === 'media.failed',
