@@ -36,7 +36,7 @@ export function titleFromFilename(filename: string): string {
  * Uploads a knowledge-base document (txt, md, pdf, docx; type from the bytes): streamed into data-mongo,
  * then a `document` job (which records the file and tracks ingestion) and the `pending` document made from
  * it, then `document.uploaded` for the worker. Any failure before the document exists undoes what was
- * written; a lost publish is logged (the document stays `pending`).
+ * written; a lost publish is logged, and the worker's lost-publish schedule publishes it again.
  */
 export function createUploadDocument(deps: KnowledgeDeps & { maxBytes: number }) {
   const storeUpload = createStoreUpload(deps);
