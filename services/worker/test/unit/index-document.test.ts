@@ -166,6 +166,61 @@ describe('index document use case', () => {
     expect(calls).toContain('event failed KNOWLEDGE.TOO_LARGE');
   });
 
+  it('announces a document it indexed even when its lease was taken back meanwhile', async () => {
+    const { indexDocument, calls } = harness({
+      jobs: {
+        ...harness().deps.jobs,
+        complete: async () => {
+          throw upstream(409, 'JOB.LEASE_LOST');
+        },
+      },
+    });
+    expect(await indexDocument(event, firstAttempt)).toMatchObject({ status: 'indexed', chunkCount: 4 });
+    expect(calls.slice(-2)).toEqual([
+      'documents.patch {"status":"indexed","chunk_count":4}',
+      'event indexed',
+    ]);
+  });
+
+  it('settles a job left open for a finished document: completed for an indexed one, failed for a failed one', async () => {
+    const indexed = harness({
+      documents: {
+        get: async () => ({ ...pending, status: 'indexed', chunk_count: 4 }),
+        patch: async () => pending,
+      },
+    });
+    expect(await indexed.indexDocument(event, firstAttempt)).toEqual({
+      status: 'skipped',
+      reason: 'finished',
+    });
+    expect(indexed.calls).toEqual(['jobs.complete']);
+
+    const error = { code: 'KNOWLEDGE.NO_TEXT', message: 'No text.' };
+    const failed = harness({
+      documents: { get: async () => ({ ...pending, status: 'failed', error }), patch: async () => pending },
+    });
+    expect(await failed.indexDocument(event, firstAttempt)).toEqual({
+      status: 'skipped',
+      reason: 'finished',
+    });
+    expect(failed.calls).toEqual(['jobs.fail KNOWLEDGE.NO_TEXT retryable=false']);
+
+    const finishedJob = harness({
+      documents: { get: async () => ({ ...pending, status: 'indexed' }), patch: async () => pending },
+      jobs: {
+        ...harness().deps.jobs,
+        claim: async () => {
+          throw upstream(409, 'JOB.ILLEGAL_TRANSITION');
+        },
+      },
+    });
+    expect(await finishedJob.indexDocument(event, firstAttempt)).toEqual({
+      status: 'skipped',
+      reason: 'finished',
+    });
+    expect(finishedJob.calls).toEqual([]);
+  });
+
   it('skips an event whose document no longer exists', async () => {
     const { indexDocument, calls } = harness({
       documents: { get: async () => null, patch: async () => pending },
