@@ -5,7 +5,7 @@ import {
   type IncomingFile,
   type StoredUpload,
 } from '../../media/application/store-upload.js';
-import { withUploadIdempotency } from '../../media/application/upload-idempotency.js';
+import { recordStoredUpload } from '../../media/application/upload-idempotency.js';
 import type { KnowledgeDeps } from './knowledge.ports.js';
 
 /** Where photos go instead (named in the 415 answer). */
@@ -98,23 +98,12 @@ export function createUploadDocument(deps: KnowledgeDeps & { maxBytes: number })
       maxBytes: deps.maxBytes,
       otherFamilyPath: MEDIA_UPLOAD_PATH,
     });
-    try {
-      const outcome = await withUploadIdempotency(deps, {
-        scope: `document-upload:${input.ownerId}`,
-        key: input.idempotencyKey,
-        fingerprint: `${stored.sha256}:${input.title ?? ''}`,
-        run: async () => ({ status: 202, body: await createDocument(input, stored) }),
-      });
-      if (outcome.replayed) await deps.blobs.delete(stored.blobId);
-      return { document: outcome.body as KnowledgeDocument, replayed: outcome.replayed };
-    } catch (error) {
-      await deps.blobs.delete(stored.blobId).catch((cleanup: unknown) => {
-        deps.logger.warn(
-          { err: cleanup, blob_id: stored.blobId },
-          'stored upload not deleted after a failure',
-        );
-      });
-      throw error;
-    }
+    const { body, replayed } = await recordStoredUpload(deps, stored, {
+      scope: `document-upload:${input.ownerId}`,
+      key: input.idempotencyKey,
+      fingerprint: `${stored.sha256}:${input.title ?? ''}`,
+      record: () => createDocument(input, stored),
+    });
+    return { document: body, replayed };
   };
 }

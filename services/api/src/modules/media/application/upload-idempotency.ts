@@ -1,6 +1,7 @@
 import type { Logger } from '@flotilla/platform';
 import { mediaErrors } from '../domain/media.errors.js';
-import type { UploadIdempotency } from './media.ports.js';
+import type { MediaBlobStore, UploadIdempotency } from './media.ports.js';
+import type { StoredUpload } from './store-upload.js';
 
 /** A reply of an upload: what the first request answered, and whether this one only replays it. */
 export interface UploadReply {
@@ -50,4 +51,35 @@ export async function withUploadIdempotency(
     deps.logger.warn({ err: error }, 'idempotent reply not stored');
   });
   return { ...reply, replayed: false };
+}
+
+/**
+ * What every upload does once its file is stored: write its records at most once per
+ * `Idempotency-Key` (see {@link withUploadIdempotency}). A replay deletes the file just stored (the
+ * first request's file is the one kept); a failure deletes it too, then rethrows.
+ */
+export async function recordStoredUpload<T>(
+  deps: {
+    idempotency: UploadIdempotency;
+    logger: Logger;
+    blobs: Pick<MediaBlobStore, 'delete'>;
+  },
+  stored: StoredUpload,
+  request: { scope: string; key: string | undefined; fingerprint: string; record: () => Promise<T> },
+): Promise<{ body: T; replayed: boolean }> {
+  try {
+    const outcome = await withUploadIdempotency(deps, {
+      scope: request.scope,
+      key: request.key,
+      fingerprint: request.fingerprint,
+      run: async () => ({ status: 202, body: await request.record() }),
+    });
+    if (outcome.replayed) await deps.blobs.delete(stored.blobId);
+    return { body: outcome.body as T, replayed: outcome.replayed };
+  } catch (error) {
+    await deps.blobs.delete(stored.blobId).catch((cleanup: unknown) => {
+      deps.logger.warn({ err: cleanup, blob_id: stored.blobId }, 'stored upload not deleted after a failure');
+    });
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@ import type { MediaJob } from '@flotilla/contracts';
 import { newId } from '@flotilla/platform';
 import type { MediaDeps } from './media.ports.js';
 import { createStoreUpload, type IncomingFile, type StoredUpload } from './store-upload.js';
-import { withUploadIdempotency } from './upload-idempotency.js';
+import { recordStoredUpload } from './upload-idempotency.js';
 
 /** An upload of a photo by a user. */
 export interface UploadMediaInput {
@@ -62,23 +62,12 @@ export function createUploadMedia(deps: MediaDeps & { maxBytes: number }) {
       maxBytes: deps.maxBytes,
       otherFamilyPath: DOCUMENTS_PATH,
     });
-    try {
-      const outcome = await withUploadIdempotency(deps, {
-        scope: `media-upload:${input.ownerId}`,
-        key: input.idempotencyKey,
-        fingerprint: stored.sha256,
-        run: async () => ({ status: 202, body: await createJob(input.ownerId, stored) }),
-      });
-      if (outcome.replayed) await deps.blobs.delete(stored.blobId);
-      return { job: outcome.body as MediaJob, replayed: outcome.replayed };
-    } catch (error) {
-      await deps.blobs.delete(stored.blobId).catch((cleanup: unknown) => {
-        deps.logger.warn(
-          { err: cleanup, blob_id: stored.blobId },
-          'stored upload not deleted after a failure',
-        );
-      });
-      throw error;
-    }
+    const { body, replayed } = await recordStoredUpload(deps, stored, {
+      scope: `media-upload:${input.ownerId}`,
+      key: input.idempotencyKey,
+      fingerprint: stored.sha256,
+      record: () => createJob(input.ownerId, stored),
+    });
+    return { job: body, replayed };
   };
 }
