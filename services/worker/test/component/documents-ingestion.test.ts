@@ -35,6 +35,7 @@ import {
 } from '../../../../packages/platform/test/component/messaging-broker.js';
 import { type DataServices, startDataServices } from '../../../../tests/support/data-services.js';
 import { startDocumentsConsumer } from '../../src/modules/documents/documents.deps.js';
+import { waitForStatus } from '../support/wait-for-status.js';
 
 const QUEUE = 'q.worker.documents';
 let services: DataServices;
@@ -114,28 +115,12 @@ async function upload(
   };
 }
 
-async function waitForDocument(id: string, status: 'indexed' | 'failed', timeoutMs = 20_000) {
-  let document: KnowledgeDocument | null = null;
-  await waitFor(
-    `document ${id} to be ${status}`,
-    async () => {
-      document = await dataPostgres.documents.get(id);
-      return document?.status === status;
-    },
-    timeoutMs,
-  );
-  return document as unknown as KnowledgeDocument;
-}
+const waitForDocument = (id: string, status: KnowledgeDocument['status'], timeoutMs?: number) =>
+  waitForStatus(`document ${id}`, () => dataPostgres.documents.get(id), status, timeoutMs);
 
 /** The document is written before its job: wait for the job too. */
-async function waitForJob(id: string | undefined, status: MediaJob['status']) {
-  let job: MediaJob | null = null;
-  await waitFor(`job ${id} to be ${status}`, async () => {
-    job = await dataPostgres.mediaJobs.get(id as string);
-    return job?.status === status;
-  });
-  return job as unknown as MediaJob;
-}
+const waitForJob = (id: string | undefined, status: MediaJob['status']) =>
+  waitForStatus(`job ${id}`, () => dataPostgres.mediaJobs.get(id as string), status);
 
 const eventsOf = (documentId: string, type?: string) =>
   seen.filter(

@@ -24,6 +24,7 @@ import { type DataServices, startDataServices } from '../../../../tests/support/
 import { buildApp } from '../../src/app.js';
 import { loadWorkerConfig } from '../../src/config.js';
 import { createDeps, type WorkerDeps } from '../../src/deps.js';
+import { waitForStatus } from './wait-for-status.js';
 
 export { waitFor };
 
@@ -211,17 +212,8 @@ export async function startWorkerHarness(options: WorkerHarnessOptions): Promise
         original: job.original,
       });
     },
-    async waitForJob(id, status, timeoutMs = 20_000) {
-      let job: MediaJob | null = null;
-      await waitFor(
-        `job ${id} to be ${status}`,
-        async () => {
-          job = await dataPostgres.mediaJobs.get(id);
-          return job?.status === status;
-        },
-        timeoutMs,
-      );
-      return job as unknown as MediaJob;
+    waitForJob(id, status, timeoutMs) {
+      return waitForStatus(`job ${id}`, () => dataPostgres.mediaJobs.get(id), status, timeoutMs);
     },
     eventsOf(jobId, type) {
       return observer.seen.filter(
