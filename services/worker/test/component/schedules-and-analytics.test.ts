@@ -7,6 +7,7 @@ import { metricValue, quietLogger } from '../../../../packages/platform/test/com
 import { createCleanUpRetention } from '../../src/modules/media/application/clean-up-retention.use-case.js';
 import { createScheduleMetrics, startSchedule } from '../../src/schedules/schedule.runner.js';
 import { noisyPhoto } from '../support/photo-fixtures.js';
+import { waitForStatus } from '../support/wait-for-status.js';
 import { startWorkerHarness, type WorkerHarness, waitFor } from '../support/worker-harness.js';
 
 const ANALYTICS_QUEUE = 'q.worker.analytics';
@@ -68,19 +69,29 @@ describe('analytics', () => {
   it('records an event once even when it is delivered twice', async () => {
     const userId = newId();
     const envelope = await userUpdated(userId, 1);
+    const marker = `idempotency:worker.analytics:${envelope.event_id}`;
     await waitFor('recorded', async () => (await recorded(userId)).length === 1);
+    // The marker is written once the first delivery is handled: only then is that delivery finished.
+    await waitFor(
+      'the first delivery marked',
+      async () => (await harness.worker.redis.client.exists(marker)) === 1,
+    );
     const duplicates = await metric('worker_analytics_events_total', { result: 'duplicate' });
     const acked = await metric('messages_consumed_total', { queue: ANALYTICS_QUEUE, outcome: 'ack' });
 
     // Forget the consumer's marker, so the second delivery reaches data-mongo rather than the short-cut.
-    await harness.worker.redis.client.del(`idempotency:worker.analytics:${envelope.event_id}`);
+    await harness.worker.redis.client.del(marker);
     await harness.publisher.publishEnvelope(envelope);
+    await waitFor(
+      'the second delivery counted as a duplicate',
+      async () => (await metric('worker_analytics_events_total', { result: 'duplicate' })) > duplicates,
+    );
+    expect(await metric('worker_analytics_events_total', { result: 'duplicate' })).toBe(duplicates + 1);
     await waitFor(
       'the second delivery acked',
       async () =>
         (await metric('messages_consumed_total', { queue: ANALYTICS_QUEUE, outcome: 'ack' })) > acked,
     );
-    expect(await metric('worker_analytics_events_total', { result: 'duplicate' })).toBe(duplicates + 1);
     expect(await recorded(userId)).toHaveLength(1);
   });
 });
@@ -151,18 +162,8 @@ describe('schedules', () => {
 
 const NOTES = 'The boiler needs descaling every three months.\n\nUse citric acid, never vinegar.';
 
-async function waitForDocument(id: string, status: KnowledgeDocument['status']) {
-  let document: KnowledgeDocument | null = null;
-  await waitFor(
-    `document ${id} to be ${status}`,
-    async () => {
-      document = await harness.dataPostgres.documents.get(id);
-      return document?.status === status;
-    },
-    20_000,
-  );
-  return document as unknown as KnowledgeDocument;
-}
+const waitForDocument = (id: string, status: KnowledgeDocument['status']) =>
+  waitForStatus(`document ${id}`, () => harness.dataPostgres.documents.get(id), status);
 
 describe('schedules of document jobs', () => {
   it('publish document.uploaded again for a job left queued, and the document is indexed', async () => {
