@@ -21,6 +21,8 @@ export interface Component {
   readonly urlVar: string;
   /** Whether `urlVar` in the environment may point at a server this script did not start. */
   readonly acceptsExternal: boolean;
+  /** Components that must be provided before this one (e.g. FerretDB stores its data in PostgreSQL). */
+  readonly after?: readonly string[];
   /** Variables choosing the local server's ports, named in error messages. */
   readonly portVars: readonly string[];
   /** How long a fresh start may take before giving up. */
@@ -39,6 +41,11 @@ export interface Component {
   install(ctx: InfraContext): Promise<void>;
   /** Writes config files and data directories, and describes the process to start. */
   prepare(ctx: InfraContext): Promise<ProcessSpec>;
+  /**
+   * What the running server was started with (e.g. its storage backend), recorded with its pid: a
+   * server of ours started with another signature is restarted instead of reused.
+   */
+  signature?(ctx: InfraContext): string;
   /** A check that a fresh process answers before its users exist (defaults to `isReady`). */
   isStarted?(ctx: InfraContext): Promise<boolean>;
   /** Creates users, databases and passwords once a fresh process answers. */

@@ -46,6 +46,7 @@ async function start(component: Component, ctx: InfraContext): Promise<void> {
     command: spec.command,
     ports: component.ports(ctx),
     startedAt: new Date().toISOString(),
+    ...(component.signature && { signature: component.signature(ctx) }),
   };
   await writePidRecord(config.runDir, component.name, record);
   const isStarted = component.isStarted ?? ((c: InfraContext) => component.isReady(c, component.localUrl(c)));
@@ -97,8 +98,12 @@ export async function provide(component: Component, ctx: InfraContext): Promise<
     );
   }
   if (given && !record && (await component.isReady(ctx, given))) return { state: 'external', url: given };
+  const signature = component.signature?.(ctx);
   if (record && record.ports.join() !== component.ports(ctx).join()) {
     ctx.progress(component.name, `ports changed (${record.ports.join(', ')}); restarting it`);
+    await stopLocal(component, ctx, record);
+  } else if (record && signature !== undefined && record.signature !== signature) {
+    ctx.progress(component.name, `its settings changed (now ${signature}); restarting it`);
     await stopLocal(component, ctx, record);
   } else if (record) {
     const ready = () => component.isReady(ctx, local);

@@ -21,6 +21,8 @@ export interface PidRecord {
   command: string;
   ports: number[];
   startedAt: string;
+  /** The component's signature when it was started (see `Component.signature`). */
+  signature?: string;
 }
 
 /**

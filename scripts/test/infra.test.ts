@@ -3,6 +3,8 @@ import { stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { infraEnvPath, readInfraEnv } from '../infra/env-file.js';
 
@@ -102,5 +104,42 @@ describe('npm run infra', () => {
     const id = response.headers.get('x-request-id');
     expect(id).toBeTruthy();
     expect(id).not.toBe('bad id"<>');
+  });
+
+  it("FerretDB keeps its data in PostgreSQL, where a collection's index serves its equality finds", async () => {
+    const env = await readInfraEnv(repoRoot);
+    const database = `infra_test_${process.pid}`;
+    const mongo = await MongoClient.connect(env.MONGO_URL as string);
+    const ferretUrl = new URL(env.POSTGRES_URL as string);
+    ferretUrl.pathname = '/ferretdb';
+    const postgres = new pg.Client({ connectionString: ferretUrl.toString() });
+    await postgres.connect();
+    try {
+      const chunks = mongo.db(database).collection('blobs.chunks');
+      await chunks.createIndex({ files_id: 1, n: 1 }, { name: 'files_id_1_n_1', unique: true });
+      await chunks.insertMany(Array.from({ length: 50 }, (_, n) => ({ files_id: `f${n % 5}`, n })));
+
+      // The collection is a table in FerretDB's own database, one schema per MongoDB database.
+      const { rows: tables } = await postgres.query<{ table: string }>(
+        "SELECT _jsonb->>'table' AS table FROM " +
+          `${pg.escapeIdentifier(database)}._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'blobs.chunks'`,
+      );
+      const table = `${pg.escapeIdentifier(database)}.${pg.escapeIdentifier(tables[0]?.table ?? '')}`;
+      // FerretDB's statement for `find({files_id: X})`, planned as it is there (with its parameters).
+      const { rows: settings } = await postgres.query('SHOW plan_cache_mode');
+      expect(settings[0].plan_cache_mode).toBe('force_custom_plan');
+      await postgres.query('SET enable_seqscan = off');
+      await postgres.query(
+        `PREPARE find_chunks(text, jsonb) AS SELECT _jsonb FROM ${table} WHERE _jsonb->$1 @> $2`,
+      );
+      const { rows: plan } = await postgres.query(`EXPLAIN EXECUTE find_chunks('files_id', '"f3"')`);
+      const text = plan.map((row: Record<string, string>) => Object.values(row)[0]).join('\n');
+      expect(text).toMatch(/Index Scan on \S+_gin/);
+      expect(await chunks.countDocuments({ files_id: 'f3' })).toBe(10);
+    } finally {
+      await mongo.db(database).dropDatabase();
+      await mongo.close();
+      await postgres.end();
+    }
   });
 });

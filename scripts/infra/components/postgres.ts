@@ -108,8 +108,8 @@ async function psql(ctx: InfraContext): Promise<string> {
   return (await findExecutable('psql', ctx.config.baseEnv.PATH, ['/usr/bin'])) ?? 'psql';
 }
 
-/** Runs one query over TCP with the URL's credentials (password passed through PGPASSWORD). */
-async function query(ctx: InfraContext, url: string, sql: string): Promise<string> {
+/** Runs one statement over TCP with the URL's credentials (password passed through PGPASSWORD). */
+export async function postgresQuery(ctx: InfraContext, url: string, sql: string): Promise<string> {
   const parsed = new URL(url);
   const password = decodeURIComponent(parsed.password);
   parsed.password = '';
@@ -189,15 +189,12 @@ async function prepare(ctx: InfraContext): Promise<ProcessSpec> {
   };
 }
 
-/** Creates (or updates) the login role with its generated password and its database. */
-async function initialize(ctx: InfraContext): Promise<void> {
+/**
+ * Runs a SQL script as the cluster's superuser over our local server's socket (stops at the first
+ * error). Only for the server this script runs.
+ */
+export async function runAsSuperuser(ctx: InfraContext, database: string, sql: string): Promise<void> {
   const pg = await runtime(ctx);
-  const template = join(ctx.config.repoRoot, 'infrastructure', 'postgres', 'init.sql.template');
-  const sql = await renderTemplateFile(template, {
-    POSTGRES_USER: ROLE,
-    POSTGRES_PASSWORD: ctx.secrets.postgres,
-    POSTGRES_DB: DATABASE,
-  });
   await runOrThrow(
     await psql(ctx),
     [
@@ -212,10 +209,21 @@ async function initialize(ctx: InfraContext): Promise<void> {
       '-U',
       pg.superuser,
       '-d',
-      'postgres',
+      database,
     ],
-    { uid: pg.uid, gid: pg.gid, cwd: pg.socketDir, input: sql, env: ctx.config.baseEnv, timeoutMs: 30_000 },
+    { uid: pg.uid, gid: pg.gid, cwd: pg.socketDir, input: sql, env: ctx.config.baseEnv, timeoutMs: 60_000 },
   );
+}
+
+/** Creates (or updates) the login role with its generated password and its database. */
+async function initialize(ctx: InfraContext): Promise<void> {
+  const template = join(ctx.config.repoRoot, 'infrastructure', 'postgres', 'init.sql.template');
+  const sql = await renderTemplateFile(template, {
+    POSTGRES_USER: ROLE,
+    POSTGRES_PASSWORD: ctx.secrets.postgres,
+    POSTGRES_DB: DATABASE,
+  });
+  await runAsSuperuser(ctx, 'postgres', sql);
 }
 
 /** PostgreSQL from Debian's packages, run as the `postgres` user with its data in `.data/postgres`. */
@@ -229,8 +237,9 @@ export const postgres: Component = {
   ports: (ctx) => [ctx.config.ports.postgres],
   localUrl: (ctx) =>
     `postgres://${ROLE}:${ctx.secrets.postgres}@${ctx.config.host}:${ctx.config.ports.postgres}/${DATABASE}`,
-  isReady: async (ctx, url) => (await query(ctx, url, 'SELECT 1').catch(() => '')) === '1',
-  version: async (ctx, url) => `PostgreSQL ${(await query(ctx, url, 'SHOW server_version')).split(' ')[0]}`,
+  isReady: async (ctx, url) => (await postgresQuery(ctx, url, 'SELECT 1').catch(() => '')) === '1',
+  version: async (ctx, url) =>
+    `PostgreSQL ${(await postgresQuery(ctx, url, 'SHOW server_version')).split(' ')[0]}`,
   install: async (ctx) => {
     await runtime(ctx);
   },
