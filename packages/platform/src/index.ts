@@ -40,6 +40,7 @@ export {
   type ErrorKind,
   isDomainError,
 } from './errors/domain-error.js';
+export { isInfrastructureFailure } from './errors/infrastructure-failure.js';
 export { platformErrors } from './errors/platform-errors.js';
 export {
   type FieldError,
@@ -78,6 +79,7 @@ export type {
 export { createServiceClient } from './http/client/service-client.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
+export { drainUnreadRequestBodies, type RequestDrainOptions } from './http/request-drain.js';
 export { installServiceAuth, type ServiceAuthOptions } from './http/service-auth.js';
 export { isUuid, newId } from './ids/uuid.js';
 export { boot, EXIT_CONFIG } from './lifecycle/boot.js';

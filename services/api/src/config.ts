@@ -91,6 +91,13 @@ export const ApiEnv = Type.Object({
     10 * 1024 * 1024,
     'Largest photo accepted by `POST /media`, in bytes (413 above; counted while streaming). Documents use KNOWLEDGE_DOCUMENT_MAX_BYTES.',
   ),
+  UPLOADS_MAX_IN_FLIGHT: Int(
+    1,
+    1000,
+    8,
+    'Uploads (photos and documents) this process streams into storage at once; the next one is refused at once with 503 `UPLOAD.BUSY` and `Retry-After`.',
+  ),
+  UPLOADS_RETRY_AFTER_SECONDS: Int(1, 600, 2, '`Retry-After` of a 503 `UPLOAD.BUSY`.'),
   MEDIA_EVENTS_POLL_MS: Int(50, 60_000, 1000, 'How often `GET /media/:id/events` reads the job for changes.'),
   MEDIA_EVENTS_HEARTBEAT_SECONDS: Int(
     1,
@@ -150,6 +157,8 @@ export function loadApiConfig(source?: Record<string, string | undefined>) {
     idempotencyPendingTtlSeconds: env.IDEMPOTENCY_PENDING_TTL_SECONDS,
     telegramLinkCodeTtlSeconds: env.TELEGRAM_LINK_CODE_TTL_SECONDS,
     mediaMaxUploadBytes: env.MEDIA_MAX_UPLOAD_BYTES,
+    uploadsMaxInFlight: env.UPLOADS_MAX_IN_FLIGHT,
+    uploadsRetryAfterSeconds: env.UPLOADS_RETRY_AFTER_SECONDS,
     mediaEventsPollMs: env.MEDIA_EVENTS_POLL_MS,
     mediaEventsHeartbeatSeconds: env.MEDIA_EVENTS_HEARTBEAT_SECONDS,
     mediaEventsMaxSeconds: env.MEDIA_EVENTS_MAX_SECONDS,

@@ -16,6 +16,7 @@ import {
   type ServiceRuntime,
 } from '@flotilla/platform';
 import type { ApiConfig } from './config.js';
+import { createUploadGate } from './http/upload-gate.js';
 import { createIdentity, type Identity } from './modules/identity/identity.deps.js';
 import { createKnowledge, type Knowledge } from './modules/knowledge/knowledge.deps.js';
 import { createMedia, type Media } from './modules/media/media.deps.js';
@@ -93,7 +94,12 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
       }),
   });
   const identity = createIdentity({ config, runtime, redis: redis.client, dataPostgres, messaging });
-  const media = createMedia({ config, runtime, redis, dataPostgres, dataMongo, messaging });
+  const uploadGate = createUploadGate({
+    maxInFlight: config.uploadsMaxInFlight,
+    retryAfterSeconds: config.uploadsRetryAfterSeconds,
+    registry: metrics.registry,
+  });
+  const media = createMedia({ config, runtime, redis, dataPostgres, dataMongo, messaging, uploadGate });
   const knowledge = createKnowledge({
     knowledgeConfig: config.knowledge,
     chromaUrl: config.chromaUrl,
@@ -102,6 +108,7 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
     dataMongo,
     events: media.ports.events,
     idempotency: media.ports.idempotency,
+    uploadGate,
   });
   const stats = createStats({ runtime, redis, dataMongo, cacheSeconds: config.statsCacheSeconds });
 

@@ -106,7 +106,7 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
   const locks = createLock(redis.client);
 
   const shared = { config, runtime, dataPostgres, dataMongo, messaging, retryDelaysMs };
-  const media = createMediaModule(shared);
+  const media = createMediaModule({ ...shared, redis: redis.client });
   const analytics = createAnalyticsModule(shared);
   const knowledge = createKnowledgeBase(config.documents.knowledge, {
     chromaUrl: config.chromaUrl,

@@ -25,6 +25,7 @@ import {
   MediaJobErrorCode,
   type MediaJobPage,
   type MediaJobProgressBody,
+  type ReleaseMediaJobBody,
   type RequeueMediaJobBody,
   type StaleQueuedQuery,
 } from '../http/data-postgres/media-jobs.v1.js';
@@ -93,6 +94,8 @@ export interface DataPostgresClient {
     progress(id: string, body: MediaJobProgressBody): Promise<MediaJob>;
     complete(id: string, body: CompleteMediaJobBody): Promise<MediaJob>;
     fail(id: string, body: FailMediaJobBody): Promise<MediaJob>;
+    /** Back to `queued` without counting the attempt (the infrastructure stopped it, not the job). */
+    release(id: string, body: ReleaseMediaJobBody): Promise<MediaJob>;
     requeue(id: string, body?: RequeueMediaJobBody): Promise<MediaJob>;
     listExpiredLeases(query?: ExpiredLeasesQuery): Promise<MediaJobBatch>;
     listStaleQueued(query: StaleQueuedQuery): Promise<MediaJobBatch>;
@@ -209,6 +212,7 @@ export function createDataPostgresClient(options: DataPostgresClientOptions): Da
       progress: (id, body) => post('/api/v1/media-jobs/:id/progress', body, { id }),
       complete: (id, body) => post('/api/v1/media-jobs/:id/complete', body, { id }),
       fail: (id, body) => post('/api/v1/media-jobs/:id/fail', body, { id }),
+      release: (id, body) => post('/api/v1/media-jobs/:id/release', body, { id }),
       requeue: (id, body = {}) => post('/api/v1/media-jobs/:id/requeue', body, { id }),
       listExpiredLeases: (query = {}) => http.json('GET', '/api/v1/media-jobs/expired-leases', { query }),
       listStaleQueued: (query) => http.json('GET', '/api/v1/media-jobs/stale-queued', { query }),

@@ -147,11 +147,22 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemDetai
   });
 }
 
-/** Sends a problem+json reply. */
+/** `Retry-After` of a 503 whose problem names no delay: a short wait, then another try (or replica). */
+export const DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Sends a problem+json reply. A 429 or 503 carries `Retry-After`: the problem's `retry_after_seconds`,
+ * or for a 503 without one {@link DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS}.
+ */
 export function sendProblem(reply: FastifyReply, body: ProblemDetails): FastifyReply {
-  if (body.status === 429 && typeof body.retry_after_seconds === 'number') {
-    reply.header('retry-after', String(Math.ceil(body.retry_after_seconds)));
-  }
+  const named = typeof body.retry_after_seconds === 'number' ? body.retry_after_seconds : undefined;
+  const retryAfter =
+    body.status === 429
+      ? named
+      : body.status === 503
+        ? (named ?? DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS)
+        : undefined;
+  if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
   return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 

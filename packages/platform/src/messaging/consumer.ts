@@ -5,7 +5,7 @@ import type { IdempotencyMarkers } from '../redis/idempotency-markers.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { trackReturns } from './confirmed-publish.js';
 import type { EventEnvelope, EventValidator } from './event-envelope.js';
-import { createForwarder } from './message-forwarding.js';
+import { createForwarder, DEFERRALS_HEADER } from './message-forwarding.js';
 import type { MessagingMetrics } from './messaging-metrics.js';
 import { ATTEMPT_HEADER } from './publisher.js';
 import {
@@ -15,18 +15,25 @@ import {
   type TopologyNames,
 } from './topology.js';
 
-/** What a handler decided: acknowledge, try again later, or give up on the message. */
+/**
+ * What a handler decided: acknowledge, try again later (using an attempt), wait for the
+ * infrastructure (`defer`: a data service or the broker is unavailable, which is no fault of the
+ * message, so no attempt is used and it is never dead-lettered for it), or give up on the message.
+ */
 export type HandlerOutcome =
   | { action: 'ack' }
   | { action: 'retry'; reason: string }
+  | { action: 'defer'; reason: string }
   | { action: 'dead-letter'; reason: string };
 
 /** Facts about the delivery a handler receives with the event. */
 export interface DeliveryInfo {
   /** The work queue. */
   queue: string;
-  /** 1 for the first delivery, +1 per retry through a delay queue. */
+  /** 1 for the first delivery, +1 per retry through a delay queue (a deferral keeps it). */
   attempt: number;
+  /** How often the message was deferred so far (waiting for the infrastructure). */
+  deferrals: number;
   /** Attempts allowed in all: 1 + the number of retry delays. */
   maxAttempts: number;
   /** The broker delivered it before (a consumer died or was closed before acking). */
@@ -99,11 +106,16 @@ function readAttempt(headers: Record<string, unknown> | undefined): number {
   return Number.isInteger(value) && value >= 1 ? value : 1;
 }
 
+function readDeferrals(headers: Record<string, unknown> | undefined): number {
+  const value = Number(headers?.[DEFERRALS_HEADER]);
+  return Number.isInteger(value) && value > 0 ? value : 0;
+}
+
 function isOutcome(value: unknown): value is HandlerOutcome {
   if (typeof value !== 'object' || value === null) return false;
   const { action, reason } = value as { action?: unknown; reason?: unknown };
   if (action === 'ack') return true;
-  return (action === 'retry' || action === 'dead-letter') && typeof reason === 'string';
+  return (action === 'retry' || action === 'defer' || action === 'dead-letter') && typeof reason === 'string';
 }
 
 /**
@@ -115,8 +127,10 @@ function isOutcome(value: unknown): value is HandlerOutcome {
  * 3. the handler runs in the message's request context and returns an outcome;
  * 4. `ack`: the marker is written, then the message is acked. `retry` (or a thrown error): a copy with
  *    `x-attempt + 1` is published (confirmed) to the next delay queue, then the original is acked;
- *    after the last delay queue the message goes to the dead-letter queue instead. `dead-letter`: it
- *    goes to the dead-letter queue with the handler's reason.
+ *    after the last delay queue the message goes to the dead-letter queue instead. `defer`: a copy
+ *    with the same `x-attempt` and `x-deferrals + 1` goes to a delay queue (longer with each
+ *    deferral, up to the last), then the original is acked. `dead-letter`: it goes to the
+ *    dead-letter queue with the handler's reason.
  * A copy is always confirmed before the original is acked, so a crash in between duplicates a
  * message (absorbed by idempotency) but never loses one.
  */
@@ -150,7 +164,7 @@ export function createConsumerRunner(spec: ConsumerSpec, deps: ConsumerDeps): Co
     publishTimeoutMs: deps.publishTimeoutMs,
     settle: (delivery) => settle(delivery as Delivery, 'ack'),
   });
-  const { deadLetter, retryLater } = forward;
+  const { deadLetter, retryLater, defer } = forward;
 
   async function runHandler(envelope: EventEnvelope, info: DeliveryInfo): Promise<HandlerOutcome> {
     const call = async (): Promise<HandlerOutcome> => {
@@ -225,6 +239,7 @@ export function createConsumerRunner(spec: ConsumerSpec, deps: ConsumerDeps): Co
     const info: DeliveryInfo = {
       queue,
       attempt,
+      deferrals: readDeferrals(headers),
       maxAttempts,
       redelivered: message.fields.redelivered,
       headers,
@@ -241,6 +256,8 @@ export function createConsumerRunner(spec: ConsumerSpec, deps: ConsumerDeps): Co
       // Put back during shutdown: the broker delivers it again, no copy is needed.
     } else if (outcome.action === 'retry') {
       await retryLater(delivery, outcome.reason, attempt);
+    } else if (outcome.action === 'defer') {
+      await defer(delivery, outcome.reason, attempt);
     } else {
       await deadLetter(delivery, 'rejected', outcome.reason, attempt);
       metrics.consumed.inc({ queue, outcome: 'dead_letter' });

@@ -15,6 +15,9 @@ export const DEAD_LETTER_HEADERS = {
   lastError: 'x-last-error',
 } as const;
 
+/** Header counting how often a message was deferred (put back without using an attempt). */
+export const DEFERRALS_HEADER = 'x-deferrals';
+
 /** Headers the broker adds when it dead-letters; dropped from the copies this module publishes. */
 export const BROKER_DEATH_HEADERS = [
   'x-death',
@@ -64,6 +67,12 @@ export interface Forwarder {
   ): Promise<void>;
   /** Publishes a confirmed copy with `x-attempt + 1` to the next delay queue (or dead-letters after the last). */
   retryLater(delivery: ForwardedDelivery, reason: string, attempt: number): Promise<void>;
+  /**
+   * Publishes a confirmed copy with the same `x-attempt` to a delay queue, longer with each deferral
+   * (`x-deferrals + 1`), up to the last: the message waits for the infrastructure without using an
+   * attempt, and is never dead-lettered for it.
+   */
+  defer(delivery: ForwardedDelivery, reason: string, attempt: number): Promise<void>;
 }
 
 /**
@@ -158,5 +167,36 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     );
   }
 
-  return { deadLetter, retryLater };
+  async function defer(delivery: ForwardedDelivery, reason: string, attempt: number): Promise<void> {
+    const { retryQueues } = options.topology;
+    const previous = Number(delivery.message.properties.headers?.[DEFERRALS_HEADER]);
+    const deferrals = Number.isInteger(previous) && previous > 0 ? previous : 0;
+    const next = retryQueues[Math.min(deferrals, retryQueues.length - 1)];
+    if (!next) {
+      // No delay queue to wait in: an immediate retry would spin, so the message is requeued by the caller.
+      throw new Error(`queue ${queue} has no delay queue to defer a message to`);
+    }
+    const headers = {
+      ...sanitizeHeaders(delivery.message.properties.headers),
+      [ATTEMPT_HEADER]: attempt,
+      [DEFERRALS_HEADER]: deferrals + 1,
+      [DEAD_LETTER_HEADERS.lastError]: truncate(reason),
+    };
+    await copyTo(delivery, '', next.name, headers);
+    options.settle(delivery);
+    metrics.consumed.inc({ queue, outcome: 'deferred' });
+    logger.warn(
+      {
+        queue,
+        event_id: delivery.message.properties.messageId,
+        attempt,
+        deferrals: deferrals + 1,
+        delay_ms: next.delayMs,
+        reason: truncate(reason),
+      },
+      'message deferred: the infrastructure is not available',
+    );
+  }
+
+  return { deadLetter, retryLater, defer };
 }

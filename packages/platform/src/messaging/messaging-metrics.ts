@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type DeadLetterReasonKind = 'invalid' | 'rejected' | 'retries_exhausted';
 
 /** How a consumed message ended (the `outcome` label). */
-export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter' | 'duplicate' | 'invalid';
+export type ConsumeOutcome = 'ack' | 'retry' | 'deferred' | 'dead_letter' | 'duplicate' | 'invalid';
 
 /** Source of queue depths, read when Prometheus scrapes (see {@link MessagingMetrics.addDepthSource}). */
 export type QueueDepthSource = () => Promise<ReadonlyArray<readonly [queue: string, messages: number]>>;
@@ -45,7 +45,7 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
     }),
     consumed: new Counter({
       name: 'messages_consumed_total',
-      help: 'Messages consumed, by queue and outcome (ack, retry, dead_letter, duplicate, invalid).',
+      help: 'Messages consumed, by queue and outcome (ack, retry, deferred, dead_letter, duplicate, invalid).',
       labelNames: ['queue', 'outcome'],
       registers: [registry],
     }),

@@ -191,6 +191,37 @@ describe('consuming', () => {
     ).toBe(1);
   });
 
+  it('a deferred message waits in the delay queues, longer each time, keeps its attempt and is never dead-lettered', async () => {
+    const deliveries: Array<{ attempt: number; deferrals: number; at: number }> = [];
+    const queue = `${prefix}q.test.deferring`;
+    await messaging.consume({
+      consumer: 'test',
+      purpose: 'deferring',
+      routingKeys: ['test.happened'],
+      retryDelaysMs: [50, 150],
+      handler: async (envelope: EventEnvelope<{ n: number }>, delivery) => {
+        if (envelope.data.n !== 4) return { action: 'ack' };
+        deliveries.push({ attempt: delivery.attempt, deferrals: delivery.deferrals, at: Date.now() });
+        // The store is "down" for five deliveries: more than the retry delays would allow attempts.
+        if (deliveries.length <= 5) return { action: 'defer', reason: 'UPSTREAM.UNAVAILABLE: store down' };
+        return { action: 'ack' };
+      },
+    });
+    await messaging.publish('test.happened', { n: 4 });
+    await waitFor(
+      'acked after the deferrals',
+      async () => (await metricValue(registry, 'messages_consumed_total', { queue, outcome: 'ack' })) === 1,
+    );
+    expect(deliveries.map((entry) => entry.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(deliveries.map((entry) => entry.deferrals)).toEqual([0, 1, 2, 3, 4, 5]);
+    const gaps = deliveries.slice(1).map((entry, index) => entry.at - (deliveries[index]?.at ?? 0));
+    expect(gaps[0]).toBeGreaterThanOrEqual(45); // the first delay queue
+    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(145); // then the longest
+    expect(await metricValue(registry, 'messages_consumed_total', { queue, outcome: 'deferred' })).toBe(5);
+    expect(await metricValue(registry, 'messages_retried_total', { queue })).toBe(0);
+    expect(await vhost.ready(`${queue}.dlq`)).toBe(0);
+  });
+
   it('dead-letters a handler rejection at once with its reason', async () => {
     const queue = `${prefix}q.test.rejecting`;
     let calls = 0;

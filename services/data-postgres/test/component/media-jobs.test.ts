@@ -233,6 +233,42 @@ describe('working on a claimed job', () => {
   });
 });
 
+describe('releasing a job the infrastructure stopped', () => {
+  it('puts it back in the queue with its attempt given back and the reason recorded; only the lease owner may', async () => {
+    const job = await createJob(service, owner.id, { max_attempts: 1 });
+    expect((await claim(job.id, 'worker-a')).json()).toMatchObject({ status: 'processing', attempts: 1 });
+    const reason = { code: 'UPSTREAM.TIMEOUT', message: 'data-mongo did not answer in time' };
+    const stranger = await post(`/api/v1/media-jobs/${job.id}/release`, {
+      lease_owner: 'worker-b',
+      error: reason,
+    });
+    expect(stranger.statusCode).toBe(409);
+    expect(stranger.json().code).toBe('JOB.LEASE_LOST');
+
+    const released = await post(`/api/v1/media-jobs/${job.id}/release`, {
+      lease_owner: 'worker-a',
+      error: reason,
+    });
+    expect(released.statusCode).toBe(200);
+    expect(released.json()).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      error: reason,
+      lease_owner: null,
+      progress: 0,
+      finished_at: null,
+    });
+    // Its only attempt was given back, so it can be claimed again (and completed).
+    expect((await claim(job.id, 'worker-c')).json()).toMatchObject({ status: 'processing', attempts: 1 });
+    const done = await post(`/api/v1/media-jobs/${job.id}/complete`, { lease_owner: 'worker-c' });
+    expect(done.json()).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
+    // A finished job is no one's to release.
+    expect((await post(`/api/v1/media-jobs/${job.id}/release`, { lease_owner: 'worker-c' })).statusCode).toBe(
+      409,
+    );
+  });
+});
+
 describe('requeueing and the schedules', () => {
   it('lists jobs whose lease expired and requeues them, recording why', async () => {
     const job = await createJob(service, owner.id);

@@ -16,6 +16,8 @@ const MEDIA_QUEUE = 'q.worker.media';
 let harness: WorkerHarness;
 let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
 let failUploads = 0;
+/** The status the proxy answers to the uploads it fails: 503 (unavailable) or 500 (a server error). */
+let failStatus = 503;
 let owner: string;
 
 async function download(id: string): Promise<Buffer> {
@@ -46,7 +48,7 @@ beforeAll(async () => {
         if (request.method !== 'POST' || !request.url?.startsWith('/api/v1/blobs') || failUploads === 0)
           return false;
         failUploads -= 1;
-        return true;
+        return failStatus;
       });
       return proxy.url;
     },
@@ -177,20 +179,23 @@ describe('photo processing', () => {
     expect(harness.eventsOf(job.id, 'media.processing')).toHaveLength(1);
   });
 
-  it('when storing the result fails on a temporary error, the message is retried and the job succeeds', async () => {
+  it('when data-mongo is unavailable while the result is stored, the job is given back without using an attempt and succeeds', async () => {
     const uploadsBefore = await harness.blobUploads();
+    const deferredBefore = await consumed('deferred');
     failUploads = 1;
     const job = await process(await noisyPhoto(300, 300), 'retry.jpg', 'image/jpeg');
     const done = await harness.waitForJob(job.id, 'succeeded');
     expect(failUploads).toBe(0);
     expect(proxy.injected()).toBeGreaterThanOrEqual(1);
-    expect(done.attempts).toBe(2);
+    expect(done.attempts).toBe(1);
+    expect(await consumed('deferred')).toBe(deferredBefore + 1);
     await waitFor('media.succeeded', () => harness.eventsOf(job.id, 'media.succeeded').length === 1);
+    // Both tries announced processing; the second is still the job's first attempt.
     expect(harness.eventsOf(job.id, 'media.processing').map((event) => event.data)).toMatchObject([
       { attempt: 1 },
-      { attempt: 2 },
+      { attempt: 1 },
     ]);
-    // the upload of the test's original + the result and the thumbnail of the attempt that succeeded
+    // the upload of the test's original + the result and the thumbnail of the try that succeeded
     expect((await harness.blobUploads()) - uploadsBefore).toBe(3);
   });
 
@@ -217,8 +222,34 @@ describe('photo processing', () => {
     expect(harness.eventsOf(job.id, 'media.processing')).toHaveLength(1);
   });
 
-  it('when a temporary error outlasts every retry, the job ends failed and the message is dead-lettered', async () => {
+  it('while data-mongo stays unavailable, the message waits without using attempts or being dead-lettered, and the photo is processed once it is back', async () => {
+    const deferredBefore = await consumed('deferred');
     failUploads = 1000;
+    let job: MediaJob;
+    try {
+      job = await process(await noisyPhoto(200, 200), 'later.jpg', 'image/jpeg');
+      // More deferrals than the queue has retry delays: an attempt-counting retry would have given up.
+      await waitFor(
+        'several deferrals',
+        async () => (await consumed('deferred')) >= deferredBefore + 4,
+        20_000,
+      );
+      const waiting = await harness.dataPostgres.mediaJobs.get(job.id);
+      expect(waiting).toMatchObject({ status: 'queued', attempts: 0 });
+      expect(waiting?.error?.code).toBe('UPSTREAM.HTTP_ERROR');
+      expect(await harness.vhost.ready(`${MEDIA_QUEUE}.dlq`)).toBe(0);
+      expect(harness.eventsOf(job.id, 'media.failed')).toHaveLength(0);
+    } finally {
+      failUploads = 0;
+    }
+    const done = await harness.waitForJob(job.id, 'succeeded', 20_000);
+    expect(done.attempts).toBe(1);
+    expect(done.error).toBeNull();
+  });
+
+  it('when storing keeps failing with a server error (500), the job ends failed after its attempts and the message is dead-lettered', async () => {
+    failUploads = 1000;
+    failStatus = 500;
     try {
       const job = await process(await noisyPhoto(200, 200), 'never.jpg', 'image/jpeg');
       const failed = await harness.waitForJob(job.id, 'failed');
@@ -232,6 +263,7 @@ describe('photo processing', () => {
       await waitFor('the dead letter', async () => (await harness.vhost.ready(`${MEDIA_QUEUE}.dlq`)) === 1);
     } finally {
       failUploads = 0;
+      failStatus = 503;
     }
   });
 

@@ -2,18 +2,24 @@ import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * An HTTP proxy in front of a real data service that answers 503 to the requests `shouldFail` picks
- * and forwards everything else untouched: a network fault we control, not a double of the service.
+ * An HTTP proxy in front of a real data service that answers an error to the requests `shouldFail`
+ * picks (503, or the status it returns) and forwards everything else untouched: a network fault we
+ * control, not a double of the service.
  */
-export async function startFaultProxy(target: string, shouldFail: (request: IncomingMessage) => boolean) {
+export async function startFaultProxy(
+  target: string,
+  shouldFail: (request: IncomingMessage) => boolean | number,
+) {
   const upstream = new URL(target);
   let injected = 0;
   const server = createServer((incoming, outgoing) => {
-    if (shouldFail(incoming)) {
+    const fault = shouldFail(incoming);
+    if (fault !== false) {
+      const status = fault === true ? 503 : fault;
       injected += 1;
       incoming.resume();
-      outgoing.writeHead(503, { 'content-type': 'application/problem+json' });
-      outgoing.end(JSON.stringify({ type: 'about:blank', title: 'Injected fault', status: 503 }));
+      outgoing.writeHead(status, { 'content-type': 'application/problem+json' });
+      outgoing.end(JSON.stringify({ type: 'about:blank', title: 'Injected fault', status }));
       return;
     }
     const forward = request(

@@ -213,6 +213,18 @@ export const FailMediaJobBodySchema = Type.Object(
 export type FailMediaJobBody = Static<typeof FailMediaJobBodySchema>;
 
 /**
+ * `POST /api/v1/media-jobs/:id/release` body. The job goes back to `queued` and the attempt its claim
+ * took is given back: for a worker stopped by the infrastructure, not by the job. `error`, when given,
+ * is recorded as the last error (why the job waits).
+ */
+export const ReleaseMediaJobBodySchema = Type.Object(
+  { lease_owner: MediaLeaseOwnerSchema, error: Type.Optional(MediaFailureSchema) },
+  { additionalProperties: false },
+);
+/** `POST /api/v1/media-jobs/:id/release` body. */
+export type ReleaseMediaJobBody = Static<typeof ReleaseMediaJobBodySchema>;
+
+/**
  * `POST /api/v1/media-jobs/:id/requeue` body. Allowed from `processing` once the lease has expired (a
  * job whose attempts are used up becomes `failed` instead, with `error`) and from `failed` (a manual
  * retry: attempts start again from 0). `error` records why (default `JOB.LEASE_EXPIRED`).

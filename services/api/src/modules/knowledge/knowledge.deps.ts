@@ -1,6 +1,7 @@
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
 import { createKnowledgeBase, type KnowledgeBase, type KnowledgeConfig } from '@flotilla/knowledge';
 import type { ServiceRuntime } from '@flotilla/platform';
+import type { UploadGate } from '../../http/upload-gate.js';
 import type { EventPublisher, UploadIdempotency } from '../media/application/media.ports.js';
 import { createAskQuestion } from './application/ask.use-case.js';
 import { createDeleteDocument } from './application/delete-document.use-case.js';
@@ -18,6 +19,8 @@ export interface KnowledgeWiring {
   dataMongo: DataMongoClient;
   events: EventPublisher;
   idempotency: UploadIdempotency;
+  /** Bounds the uploads in flight (shared with photo uploads). */
+  uploadGate: UploadGate;
   /** Replaces the knowledge base built from config (tests use an offline one). */
   knowledgeBase?: KnowledgeBase;
 }
@@ -45,6 +48,7 @@ export function createKnowledge(wiring: KnowledgeWiring) {
   return {
     knowledgeBase,
     maxUploadBytes,
+    uploadGate: wiring.uploadGate,
     uploadDocument: createUploadDocument({ ...deps, maxBytes: maxUploadBytes }),
     listDocuments: createListDocuments(deps),
     getDocument: createGetDocument(deps),

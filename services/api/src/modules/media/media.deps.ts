@@ -1,6 +1,7 @@
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
 import type { Messaging, RedisConnection, ServiceRuntime } from '@flotilla/platform';
 import type { ApiConfig } from '../../config.js';
+import type { UploadGate } from '../../http/upload-gate.js';
 import { createRedisUploadIdempotency } from './adapters/upload-idempotency.redis.js';
 import { createDeleteMedia } from './application/delete-media.use-case.js';
 import { createGetMedia } from './application/get-media.use-case.js';
@@ -18,6 +19,8 @@ export interface MediaWiring {
   dataPostgres: DataPostgresClient;
   dataMongo: DataMongoClient;
   messaging: Messaging;
+  /** Bounds the uploads in flight (shared with document uploads). */
+  uploadGate: UploadGate;
 }
 
 /** The media context wired: its ports' adapters and its use cases. */
@@ -36,6 +39,7 @@ export function createMedia(wiring: MediaWiring) {
   return {
     ports,
     maxUploadBytes: config.mediaMaxUploadBytes,
+    uploadGate: wiring.uploadGate,
     uploadMedia: createUploadMedia({ ...ports, maxBytes: config.mediaMaxUploadBytes }),
     listMedia: createListMedia(ports),
     getMedia: createGetMedia(ports),

@@ -223,6 +223,28 @@ export class MediaJobsRepository {
   }
 
   /**
+   * `processing` -> `queued` without counting the attempt: the claim's attempt is given back, because
+   * what stopped it was the infrastructure (a data service or the broker), not the job. Only the
+   * current lease owner may. The reason, when given, is recorded as the last error.
+   */
+  async release(id: string, leaseOwner: string, reason?: JobFailure): Promise<MediaJobRecord> {
+    const row = await this.ownedUpdate(id, leaseOwner)
+      .set({
+        status: 'queued',
+        attempts: sql<number>`GREATEST(attempts - 1, 0)`,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        progress: 0,
+        ...(reason && { errorCode: reason.code, errorMessage: reason.message }),
+        finishedAt: null,
+        updatedAt: now(),
+      })
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? this.leaseLost(id);
+  }
+
+  /**
    * Puts a job back in the queue: a `processing` job whose lease expired (or `failed` if its attempts
    * are used up), or a `failed` job (a manual retry, attempts from 0).
    */

@@ -11,6 +11,7 @@ import {
   MediaJobPageSchema,
   MediaJobProgressBodySchema,
   MediaJobSchema,
+  ReleaseMediaJobBodySchema,
   RequeueMediaJobBodySchema,
   StaleQueuedQuerySchema,
 } from '@flotilla/contracts';
@@ -37,7 +38,7 @@ function transition<Body extends TSchema>(summary: string, body: Body, descripti
 
 /**
  * `/api/v1/media-jobs`: create, read, list, and the state machine's atomic transitions (claim,
- * progress, complete, fail, requeue), plus the two queries the worker's schedules poll.
+ * progress, complete, fail, release, requeue), plus the two queries the worker's schedules poll.
  */
 export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository): void {
   app.post(
@@ -226,6 +227,21 @@ export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository):
     async (request) => {
       const { body } = request;
       return toMediaJobWire(await jobs.fail(request.params.id, body.lease_owner, body.error, body.retryable));
+    },
+  );
+
+  app.post(
+    '/api/v1/media-jobs/:id/release',
+    {
+      schema: transition(
+        'Release a job: processing -> queued without counting the attempt; lease owner only',
+        ReleaseMediaJobBodySchema,
+        'For a worker stopped by the infrastructure (a data service or the broker unavailable), not by the job: the attempt the claim took is given back. `error`, when given, is recorded as the last error.',
+      ),
+    },
+    async (request) => {
+      const { body } = request;
+      return toMediaJobWire(await jobs.release(request.params.id, body.lease_owner, body.error));
     },
   );
 

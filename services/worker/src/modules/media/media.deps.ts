@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
 import { type Messaging, newId, type ServiceRuntime } from '@flotilla/platform';
+import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '../../config.js';
 import type { JobAnnouncer } from '../../schedules/job-announcer.js';
 import type { ScheduleSpec } from '../../schedules/schedule.runner.js';
 import type { ConsumerStarter } from '../../shared/consumer-starter.js';
 import { createSemaphore } from '../../shared/semaphore.js';
+import { createBlobDiscarder } from './adapters/blob-discarder.redis.js';
 import { createMediaMetrics } from './adapters/media.metrics.js';
 import { createMediaUploadedConsumer, MEDIA_QUEUE } from './adapters/media-uploaded.consumer.js';
 import { readBounded } from './adapters/read-bounded.js';
@@ -28,6 +30,7 @@ export function createMediaModule(deps: {
   dataPostgres: DataPostgresClient;
   dataMongo: DataMongoClient;
   messaging: Messaging;
+  redis: Redis;
   retryDelaysMs: readonly number[] | undefined;
 }): MediaModule {
   const { config, runtime, messaging } = deps;
@@ -37,12 +40,18 @@ export function createMediaModule(deps: {
   const semaphore = createSemaphore(media.concurrency);
   const events = createPhotoJobEvents(messaging);
   const jobs = deps.dataPostgres.mediaJobs;
+  const discarder = createBlobDiscarder({
+    redis: deps.redis,
+    blobs: deps.dataMongo.blobs,
+    logger: runtime.logger,
+  });
   const processPhoto = createProcessPhoto({
     jobs,
     blobs: deps.dataMongo.blobs,
     events,
     transformer: createSharpPhotoTransformer({ ...media, semaphore }),
     readBounded,
+    discardBlobs: discarder.discard,
     instanceId: `worker-${hostname().slice(0, 40)}-${newId().slice(-12)}`,
     leaseSeconds: media.leaseSeconds,
     maxInputBytes: media.maxInputBytes,
@@ -71,6 +80,11 @@ export function createMediaModule(deps: {
       exhausted: async (job, error) => void (await events.failed(job, error, undefined, {})),
     },
     schedules: [
+      {
+        name: 'blob-cleanup',
+        intervalMs: config.schedules.expiredLeasesIntervalMs,
+        run: () => discarder.sweep(limit),
+      },
       {
         name: 'retention',
         intervalMs: config.schedules.retentionIntervalMs,

@@ -6,7 +6,7 @@ import { registerKnowledgeRoutes } from './knowledge.routes.js';
 /** The knowledge routes, in their own scope (where multipart bodies are parsed as streams). */
 export async function registerKnowledge(app: HttpApp, knowledge: Knowledge): Promise<void> {
   await app.register(async (scope: HttpApp) => {
-    await registerMultipart(scope);
+    await registerMultipart(scope, knowledge.maxUploadBytes);
     registerKnowledgeRoutes(scope, knowledge);
   });
 }

@@ -2,6 +2,7 @@ import { type HttpApp, platformErrors } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
 import { authedProblemResponses } from '../../../http/problem-responses.js';
+import type { UploadGate } from '../../../http/upload-gate.js';
 import { IdempotencyKeySchema, multipartUploadBody } from '../../media/adapters/media.schemas.js';
 import { readMultipartFile } from '../../media/adapters/multipart-file.js';
 import type { createAskQuestion } from '../application/ask.use-case.js';
@@ -32,6 +33,7 @@ export interface KnowledgeRoutesDeps {
   deleteDocument: ReturnType<typeof createDeleteDocument>;
   askQuestion: ReturnType<typeof createAskQuestion>;
   maxUploadBytes: number;
+  uploadGate: UploadGate;
 }
 
 const tags = ['knowledge'];
@@ -60,7 +62,8 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
           'multipart/form-data: an optional `title` field, then one file part. txt, md, pdf or docx, decided ' +
           'by content (magic bytes; txt/md must be UTF-8 text without NUL bytes; docx is a zip with ' +
           '`word/document.xml`), streamed into storage. 413 `MEDIA.TOO_LARGE`, 415 `MEDIA.UNSUPPORTED_TYPE` ' +
-          '(photos go to `/api/v1/media`). Answers 202 with the `pending` document; the worker indexes it.',
+          '(photos go to `/api/v1/media`). Answers 202 with the `pending` document; the worker indexes it. ' +
+          'When every upload place of the server is taken, 503 `UPLOAD.BUSY` with `Retry-After` at once.',
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeySchema) }),
@@ -70,21 +73,22 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
         response: { 202: DocumentViewSchema, ...authedProblemResponses(400, 409, 413, 415, 503) },
       },
     },
-    async (request, reply) => {
-      const { id: ownerId } = currentUser(request);
-      const { file, fields } = await readMultipartFile(request, deps.maxUploadBytes);
-      const title = readTitle(fields);
-      const key = request.headers['idempotency-key'];
-      const { document, replayed } = await deps.uploadDocument({
-        ownerId,
-        file,
-        ...(title !== undefined && { title }),
-        ...(key !== undefined && { idempotencyKey: key }),
-      });
-      reply.code(202).header('location', `/api/v1${DOCUMENTS_PATH}/${document.id}`);
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return toDocumentView(document);
-    },
+    async (request, reply) =>
+      deps.uploadGate.run(async () => {
+        const { id: ownerId } = currentUser(request);
+        const { file, fields } = await readMultipartFile(request, deps.maxUploadBytes);
+        const title = readTitle(fields);
+        const key = request.headers['idempotency-key'];
+        const { document, replayed } = await deps.uploadDocument({
+          ownerId,
+          file,
+          ...(title !== undefined && { title }),
+          ...(key !== undefined && { idempotencyKey: key }),
+        });
+        reply.code(202).header('location', `/api/v1${DOCUMENTS_PATH}/${document.id}`);
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return toDocumentView(document);
+      }),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import type { HttpApp } from '@flotilla/platform';
+import { drainUnreadRequestBodies, type HttpApp } from '@flotilla/platform';
 import type { Media } from '../media.deps.js';
 import { registerMediaRoutes } from './media.routes.js';
 import { registerMediaEventRoutes } from './media-events.routes.js';
@@ -15,15 +15,22 @@ export const MULTIPART_LIMITS = {
   headerPairs: 50,
 };
 
-/** Registers the multipart parser (streaming mode, tight limits) in a scope. */
-export async function registerMultipart(scope: HttpApp): Promise<void> {
+/** Longest time the rest of a refused upload may take to arrive before its connection is closed. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Registers the multipart parser (streaming mode, tight limits) in a scope, and drains what a client is
+ * still sending after an early answer (a refusal at once or midway), up to `maxUploadBytes` more.
+ */
+export async function registerMultipart(scope: HttpApp, maxUploadBytes: number): Promise<void> {
   await scope.register(multipart, { limits: MULTIPART_LIMITS });
+  drainUnreadRequestBodies(scope, { maxBytes: maxUploadBytes, timeoutMs: DRAIN_TIMEOUT_MS });
 }
 
 /** The media routes, in their own scope (where multipart bodies are parsed as streams). */
 export async function registerMedia(app: HttpApp, media: Media): Promise<void> {
   await app.register(async (scope: HttpApp) => {
-    await registerMultipart(scope);
+    await registerMultipart(scope, media.maxUploadBytes);
     registerMediaRoutes(scope, media);
     registerMediaFileRoutes(scope, media);
     registerMediaEventRoutes(scope, media);

@@ -2,6 +2,7 @@ import type { HttpApp } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
 import { authedProblemResponses } from '../../../http/problem-responses.js';
+import type { UploadGate } from '../../../http/upload-gate.js';
 import type { createDeleteMedia } from '../application/delete-media.use-case.js';
 import type { createGetMedia } from '../application/get-media.use-case.js';
 import type { createListMedia } from '../application/list-media.use-case.js';
@@ -24,6 +25,7 @@ export interface MediaRoutesDeps {
   getMedia: ReturnType<typeof createGetMedia>;
   deleteMedia: ReturnType<typeof createDeleteMedia>;
   maxUploadBytes: number;
+  uploadGate: UploadGate;
 }
 
 const tags = ['media'];
@@ -42,7 +44,9 @@ export function registerMediaRoutes(app: HttpApp, deps: MediaRoutesDeps): void {
           'buffered whole); its type is decided by its bytes, not its name or declared type: JPEG, PNG, ' +
           'WebP, GIF, TIFF, AVIF or HEIF. 413 `MEDIA.TOO_LARGE` above the limit (nothing is kept), 415 ' +
           '`MEDIA.UNSUPPORTED_TYPE` for anything else (documents go to `/api/v1/knowledge/documents`). ' +
-          'Answers 202 with the queued job and its `Location`; follow it with `GET /media/:id/events`.',
+          'Answers 202 with the queued job and its `Location`; follow it with `GET /media/:id/events`. When ' +
+          'every upload place of the server is taken, 503 `UPLOAD.BUSY` with `Retry-After` at once (before the ' +
+          'body is read).',
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeySchema) }),
@@ -50,19 +54,20 @@ export function registerMediaRoutes(app: HttpApp, deps: MediaRoutesDeps): void {
         response: { 202: MediaViewSchema, ...authedProblemResponses(400, 409, 413, 415, 503) },
       },
     },
-    async (request, reply) => {
-      const { id: ownerId } = currentUser(request);
-      const { file } = await readMultipartFile(request, deps.maxUploadBytes);
-      const key = request.headers['idempotency-key'];
-      const { job, replayed } = await deps.uploadMedia({
-        ownerId,
-        file,
-        ...(key !== undefined && { idempotencyKey: key }),
-      });
-      reply.code(202).header('location', `${MEDIA_URL}/${job.id}`);
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return toMediaView(job);
-    },
+    async (request, reply) =>
+      deps.uploadGate.run(async () => {
+        const { id: ownerId } = currentUser(request);
+        const { file } = await readMultipartFile(request, deps.maxUploadBytes);
+        const key = request.headers['idempotency-key'];
+        const { job, replayed } = await deps.uploadMedia({
+          ownerId,
+          file,
+          ...(key !== undefined && { idempotencyKey: key }),
+        });
+        reply.code(202).header('location', `${MEDIA_URL}/${job.id}`);
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return toMediaView(job);
+      }),
   );
 
   app.get(

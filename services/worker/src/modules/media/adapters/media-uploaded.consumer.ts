@@ -32,6 +32,8 @@ export function createMediaUploadedConsumer(deps: {
         return { action: 'ack' };
       case 'retry':
         return { action: 'retry', reason: result.reason };
+      case 'deferred':
+        return { action: 'defer', reason: result.reason };
       case 'gave-up':
         return { action: 'dead-letter', reason: `${result.code}: ${result.reason}` };
       case 'rejected':

@@ -10,6 +10,7 @@ export type MediaJobStore = Pick<
   | 'progress'
   | 'complete'
   | 'fail'
+  | 'release'
   | 'requeue'
   | 'listExpiredLeases'
   | 'listStaleQueued'
@@ -19,6 +20,12 @@ export type MediaJobStore = Pick<
 
 /** The blob calls of data-mongo the worker uses (the typed client satisfies it). */
 export type BlobStore = Pick<DataMongoClient['blobs'], 'download' | 'upload' | 'delete'>;
+
+/**
+ * Deletes files that no job owns (the outputs of an attempt that did not complete its job). What
+ * cannot be deleted now (data-mongo unavailable) is remembered and deleted later; never throws.
+ */
+export type BlobDiscarder = (blobIds: readonly string[]) => Promise<void>;
 
 /** Publishes a domain event of the catalogue (the messaging module satisfies it). */
 export interface EventPublisher {

@@ -6,9 +6,15 @@ import {
   type MediaJobResult,
   type MediaUploadedData,
 } from '@flotilla/contracts';
-import { isDomainError, isUpstreamHttpError, newId } from '@flotilla/platform';
+import { isDomainError, isInfrastructureFailure, isUpstreamHttpError, newId } from '@flotilla/platform';
 import { mediaErrors, PERMANENT_MEDIA_CODES } from '../domain/media.errors.js';
-import type { BlobStore, MediaJobStore, PhotoTransformer, ReadBounded } from './photo.ports.js';
+import type {
+  BlobDiscarder,
+  BlobStore,
+  MediaJobStore,
+  PhotoTransformer,
+  ReadBounded,
+} from './photo.ports.js';
 import type { PhotoJobEvents } from './photo-job-events.js';
 
 /** Dependencies of {@link createProcessPhoto}. */
@@ -18,6 +24,10 @@ export interface ProcessPhotoDeps {
   events: PhotoJobEvents;
   transformer: PhotoTransformer;
   readBounded: ReadBounded;
+  /** Deletes files no job owns, now or (when data-mongo is unavailable) later. */
+  discardBlobs: BlobDiscarder;
+  /** Pauses between tries to give a job back when data-postgres hiccups (default 0.5 s, 1 s, 2 s). */
+  releaseBackoffMs?: readonly number[];
   /** Names this process in lease owners (`<instance>:<claim id>`). */
   instanceId: string;
   leaseSeconds: number;
@@ -29,6 +39,8 @@ export interface ProcessPhotoDeps {
 export interface AttemptInfo {
   attempt: number;
   maxAttempts: number;
+  /** How often the message was deferred (waiting for the infrastructure) so far. */
+  deferrals?: number;
 }
 
 /** What happened to a `media.uploaded` event. */
@@ -37,6 +49,7 @@ export type ProcessPhotoResult =
   | { status: 'failed'; code: string; durationMs: number }
   | { status: 'skipped'; reason: 'finished' | 'leased-elsewhere' | 'lease-lost' | 'attempts-exhausted' }
   | { status: 'retry'; reason: string }
+  | { status: 'deferred'; reason: string }
   | { status: 'gave-up'; code: string; reason: string }
   | { status: 'rejected'; reason: string };
 
@@ -68,17 +81,19 @@ function stemOf(filename: string): string {
  *   too (if that worker dies, the lease-expiry schedule re-queues the job).
  * - A permanent failure (pixel limit, damaged or unsupported file, missing original) fails the job at
  *   once and announces `media.failed`.
- * - A temporary failure puts the job back to `queued` and asks for a retry; on the message's last
- *   attempt (or the job's) the job fails with `MEDIA.RETRIES_EXHAUSTED` before the message is given up.
- * Result blobs of an attempt that did not complete the job are deleted, so outputs never pile up.
+ * - An unavailable infrastructure (a data service or the broker unreachable, timing out, paused by its
+ *   circuit breaker, or answering 503) is no fault of the photo: the job is given back without using
+ *   an attempt and the message waits in a delay queue (`deferred`), as often as it takes, so a photo
+ *   the system accepted is processed once the store recovers.
+ * - Any other temporary failure puts the job back to `queued` and asks for a retry; on the message's
+ *   last attempt (or the job's) the job fails with `MEDIA.RETRIES_EXHAUSTED` before the message is
+ *   given up.
+ * Result blobs of an attempt that did not complete the job are discarded, so outputs never pile up.
  */
 export function createProcessPhoto(deps: ProcessPhotoDeps) {
   const now = deps.now ?? Date.now;
   const { jobs, blobs, events } = deps;
-
-  async function deleteQuietly(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => blobs.delete(id).catch(() => false)));
-  }
+  const releaseBackoffMs = deps.releaseBackoffMs ?? [500, 1000, 2000];
 
   async function download(job: MediaJob): Promise<Buffer> {
     if (job.original.size_bytes > deps.maxInputBytes) {
@@ -97,7 +112,7 @@ export function createProcessPhoto(deps: ProcessPhotoDeps) {
 
   /** The job is terminal already: announce it again only when a previous attempt may not have. */
   async function whenFinished(job: MediaJob, event: MediaUploadedData, info: AttemptInfo) {
-    if (info.attempt > 1) {
+    if (info.attempt > 1 || (info.deferrals ?? 0) > 0) {
       const durationMs =
         job.started_at && job.finished_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : 0;
       if (job.status === 'succeeded') await events.succeeded(job, durationMs, event);
@@ -217,6 +232,49 @@ export function createProcessPhoto(deps: ProcessPhotoDeps) {
     return { status: 'retry', reason };
   }
 
+  /** Releases the job (its attempt given back), trying again while data-postgres is unavailable. */
+  async function releaseJob(job: MediaJob, leaseOwner: string, error: unknown): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await jobs.release(job.id, { lease_owner: leaseOwner, error: failureOf(error) });
+        return;
+      } catch (releaseError) {
+        const pause = releaseBackoffMs[attempt];
+        if (pause === undefined || !isInfrastructureFailure(releaseError)) throw releaseError;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /**
+   * The infrastructure failed while the job was ours: give the job back without using its attempt and
+   * wait (`deferred`). If the lease is gone meanwhile, `complete` may have landed with its answer lost:
+   * the job's own files are kept. If data-postgres cannot be told, nothing is deleted (whether the job
+   * completed is unknown); the lease expires and the schedule re-queues the job.
+   */
+  async function giveBack(
+    job: MediaJob,
+    leaseOwner: string,
+    error: unknown,
+    uploaded: string[],
+  ): Promise<ProcessPhotoResult> {
+    const reason = describe(error);
+    try {
+      await releaseJob(job, leaseOwner, error);
+    } catch (releaseError) {
+      if (upstreamCode(releaseError) !== MediaJobErrorCode.LEASE_LOST) return { status: 'deferred', reason };
+      const current = await jobs.get(job.id).catch(() => undefined);
+      const kept = [current?.result?.blob_id, current?.result?.thumbnail_blob_id];
+      await deps.discardBlobs(uploaded.filter((id) => !kept.includes(id)));
+      // A completed job is announced by the redelivery (it finds the job finished).
+      return current?.status === 'succeeded'
+        ? { status: 'deferred', reason }
+        : { status: 'skipped', reason: 'lease-lost' };
+    }
+    await deps.discardBlobs(uploaded);
+    return { status: 'deferred', reason };
+  }
+
   return async function processPhoto(
     event: MediaUploadedData,
     info: AttemptInfo,
@@ -241,11 +299,13 @@ export function createProcessPhoto(deps: ProcessPhotoDeps) {
       try {
         return await run(claimed, event, leaseOwner, uploaded);
       } catch (error) {
-        await deleteQuietly(uploaded);
+        if (isInfrastructureFailure(error)) return await giveBack(claimed, leaseOwner, error, uploaded);
+        await deps.discardBlobs(uploaded);
         return await fail(claimed, event, leaseOwner, error, info, startedAt);
       }
     } catch (error) {
-      return { status: 'retry', reason: describe(error) };
+      const reason = describe(error);
+      return isInfrastructureFailure(error) ? { status: 'deferred', reason } : { status: 'retry', reason };
     }
   };
 }
