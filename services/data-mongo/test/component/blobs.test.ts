@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import type { BlobMetadata } from '@flotilla/contracts';
 import { newId } from '@flotilla/platform';
@@ -45,6 +47,14 @@ async function storedCounts(id: string) {
     files: await db.collection('blobs.files').countDocuments({ _id: id as never }),
     chunks: await db.collection('blobs.chunks').countDocuments({ files_id: id as never }),
   };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function allStoredCounts() {
@@ -208,6 +218,40 @@ describe('uploads', () => {
     const response = await upload(Readable.from(pieces), `filename=big.bin&owner_id=${owner}`);
     expect(response.statusCode).toBe(413);
     expect(response.json()).toMatchObject({ code: 'BLOB.TOO_LARGE', status: 413 });
+    expect(await allStoredCounts()).toEqual(before);
+  });
+
+  it('deletes an upload whose caller left before the answer: nothing is left behind', async () => {
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = service.app.server.address() as AddressInfo;
+    const before = await allStoredCounts();
+    const bytesIn = async () => {
+      const metrics = await service.app.inject({ method: 'GET', url: '/metrics' });
+      return Number(/blob_bytes_total\{direction="in",[^}]*\} (\d+)/.exec(metrics.body)?.[1] ?? 0);
+    };
+    const storedBefore = await bytesIn();
+    const body = Buffer.alloc(600 * 1024, 5);
+    const head =
+      `POST /api/v1/blobs?filename=gone.bin&owner_id=${owner} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Authorization: ${service.auth.authorization}\r\nContent-Type: application/octet-stream\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        // The whole file is sent, then the caller gives up without reading the answer.
+        socket.write(Buffer.concat([Buffer.from(head), body]), () => {
+          socket.destroy();
+          resolve();
+        });
+      });
+      socket.on('error', reject);
+    });
+    // The whole file arrived, so data-mongo stored it; then, finding its caller gone, deleted it.
+    await waitFor(async () => (await bytesIn()) === storedBefore + body.length);
+    expect(await bytesIn()).toBe(storedBefore + body.length);
+    await waitFor(async () => {
+      const counts = await allStoredCounts();
+      return counts.files === before.files && counts.chunks === before.chunks;
+    });
     expect(await allStoredCounts()).toEqual(before);
   });
 

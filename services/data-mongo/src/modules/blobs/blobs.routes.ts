@@ -87,6 +87,27 @@ export async function registerBlobRoutes(
           maxBytes,
         });
         metrics.blobBytes.inc({ direction: 'in' }, blob.size);
+        // A caller that gave up (its deadline passed) before learning the new id can never reference or
+        // delete the file: it is deleted here, so a timed-out upload leaves nothing behind.
+        const abandon = () => {
+          blobs.delete(blob.id).then(
+            () => request.log.warn({ blob_id: blob.id }, 'upload stored after its caller left; deleted'),
+            (error: unknown) =>
+              request.log.error({ err: error, blob_id: blob.id }, 'could not delete an abandoned upload'),
+          );
+        };
+        const { socket } = request.raw;
+        if (socket?.destroyed === true) {
+          abandon();
+          return reply.code(201).send(toBlobMetadata(blob));
+        }
+        let delivered = false;
+        reply.raw.once('finish', () => {
+          delivered = true;
+        });
+        reply.raw.once('close', () => {
+          if (!delivered && socket?.destroyed === true) abandon();
+        });
         reply.code(201).header('location', `${BLOBS_V1_PATHS.blobs}/${blob.id}`);
         return toBlobMetadata(blob);
       },
