@@ -11,10 +11,12 @@ const env = Object.fromEntries(
 ) as Record<string, string>;
 
 /**
- * Three projects, run in this order by `npm test`:
+ * Four projects, run in this order by `npm test`:
  * - unit: no I/O, fast;
  * - component: one package or service against real local servers (PostgreSQL, Redis, ...);
- * - e2e: whole processes (services, launcher, infrastructure script).
+ * - e2e: whole processes (services, launcher, infrastructure script);
+ * - system: the whole system under load and outages (minutes; `npm run test:chaos`, and the first
+ *   Node line of `npm test`).
  * Source files of workspace packages are resolved through the `flotilla-source` export condition,
  * so tests never need a build.
  */
@@ -52,6 +54,17 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'system',
+          env,
+          include: ['tests/system/**/*.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

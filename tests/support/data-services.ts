@@ -15,6 +15,8 @@ export interface DataServices {
   dataPostgresUrl: string;
   /** Base URL of data-mongo. */
   dataMongoUrl: string;
+  /** data-mongo's MongoDB database (its blobs are in `blobs.files` / `blobs.chunks` there). */
+  mongoDatabase: string;
   /** One service token per calling service, accepted by both data services. */
   tokens: { api: string; bot: string; worker: string };
   /** The two processes (their parsed JSON logs are in `.logs`). */
@@ -64,11 +66,19 @@ async function stopProcess(service: ServiceProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Options of {@link startDataServices}. */
+export interface DataServicesOptions {
+  /** data-mongo's MongoDB server (default MONGO_URL, the shared local one). */
+  mongoUrl?: string;
+  /** Environment of both services on top of the test defaults. */
+  env?: Record<string, string>;
+}
+
 /**
  * Starts data-postgres (migrated on start) and data-mongo from source, each on a free port and a
  * database of its own, for tests of the business services. Call `stop()` in `afterAll`.
  */
-export async function startDataServices(): Promise<DataServices> {
+export async function startDataServices(options: DataServicesOptions = {}): Promise<DataServices> {
   const suffix = randomBytes(5).toString('hex');
   const pgName = `flotilla_test_${suffix}`;
   const mongoName = `flotilla_test_${suffix}`;
@@ -80,6 +90,8 @@ export async function startDataServices(): Promise<DataServices> {
     ...baseServiceEnv(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     SERVICE_TOKENS: `api:${tokens.api},bot:${tokens.bot},worker:${tokens.worker}`,
+    ...(options.mongoUrl && { MONGO_URL: options.mongoUrl }),
+    ...options.env,
   };
   const [pgPort, mongoPort] = await Promise.all([freePort(), freePort()]);
   const dataPostgres = startService('data-postgres', pgPort, {
@@ -94,7 +106,9 @@ export async function startDataServices(): Promise<DataServices> {
     await withPg((client) => client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`)).catch(
       () => undefined,
     );
-    const mongo = new MongoClient(requireEnv('MONGO_URL'), { serverSelectionTimeoutMS: 5000 });
+    const mongo = new MongoClient(options.mongoUrl ?? requireEnv('MONGO_URL'), {
+      serverSelectionTimeoutMS: 5000,
+    });
     try {
       await mongo.db(mongoName).dropDatabase();
     } catch {
@@ -112,6 +126,7 @@ export async function startDataServices(): Promise<DataServices> {
   return {
     dataPostgresUrl: `http://127.0.0.1:${pgPort}`,
     dataMongoUrl: `http://127.0.0.1:${mongoPort}`,
+    mongoDatabase: mongoName,
     tokens,
     processes: { dataPostgres, dataMongo },
     stop,

@@ -11,13 +11,22 @@ import { storageErrors } from './storage.errors.js';
 /** Runs a MongoDB operation: times it under `operation`, and reports an unreachable server as such. */
 export type MongoTimer = <T>(operation: MongoOperation, run: () => Promise<T>) => Promise<T>;
 
+/** Socket errors the driver can let through unwrapped when the server goes away mid-operation. */
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+]);
+
 /** True for errors meaning the server could not be reached (rather than that it refused the operation). */
 export function isServerUnreachable(error: unknown): boolean {
   return (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError
+    error instanceof MongoTopologyClosedError ||
+    (error instanceof Error && CONNECTION_LOST_CODES.has(String((error as { code?: unknown }).code)))
   );
 }
 

@@ -9,6 +9,8 @@ import {
 } from '@flotilla/contracts';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
 import { Type } from 'typebox';
+import { isServerUnreachable } from '../../db/mongo-timer.js';
+import { storageErrors } from '../../db/storage.errors.js';
 import type { DataMongoMetrics } from '../../metrics.js';
 import { serviceTokenSecurity } from '../../openapi.js';
 import { blobErrors } from './blobs.errors.js';
@@ -177,7 +179,9 @@ export async function registerBlobRoutes(
         if (request.method === 'HEAD' || length === 0) return reply.send();
 
         reply.raw.once('finish', () => metrics.blobBytes.inc({ direction: 'out' }, length));
-        return reply.send(blobs.openDownload(blob, partial ? { start, end } : undefined));
+        return reply.send(
+          await firstChunkRead(blobs.openDownload(blob, partial ? { start, end } : undefined)),
+        );
       },
     });
 
@@ -198,6 +202,38 @@ export async function registerBlobRoutes(
       },
     );
   });
+}
+
+/**
+ * Reads the first chunk before the answer starts, so a store that cannot be read gets a clean 503 (or
+ * the mapped error) instead of a 200 whose body breaks off; the rest streams as usual.
+ */
+async function firstChunkRead(stream: Readable): Promise<Readable> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    stream.destroy();
+    if (isServerUnreachable(error))
+      throw storageErrors.UNAVAILABLE({ detail: 'MongoDB cannot be reached.', cause: error });
+    throw error;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      if (first.done) return;
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // Closes the cursor when the client stops reading early.
+      await iterator.return?.();
+    }
+  }
+  return Readable.from(rest(), { objectMode: false });
 }
 
 function emptyBody(): Readable {

@@ -25,6 +25,7 @@ export function createAnalyticsConsumer(deps: { recordEvent: RecordEvent }): Eve
     const result = await deps.recordEvent.record(toAnalyticsEvent(envelope));
     if (result.status === 'recorded') return { action: 'ack' };
     if (result.status === 'retry') return { action: 'retry', reason: result.reason };
+    if (result.status === 'deferred') return { action: 'defer', reason: result.reason };
     return { action: 'dead-letter', reason: result.reason };
   };
 }

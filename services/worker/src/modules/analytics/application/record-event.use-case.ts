@@ -1,5 +1,5 @@
 import type { AnalyticsEvent, AnalyticsIngestResult } from '@flotilla/contracts';
-import { isUpstreamHttpError } from '@flotilla/platform';
+import { isInfrastructureFailure, isUpstreamHttpError } from '@flotilla/platform';
 
 /** Writes analytics events, idempotently by `event_id` (data-mongo's ingest satisfies it). */
 export interface AnalyticsSink {
@@ -17,10 +17,14 @@ export interface RecordEventDeps {
   onBatch?: (size: number, result: AnalyticsIngestResult | undefined, error?: unknown) => void;
 }
 
-/** What became of one event: written (or known already), worth another try, or refused for good. */
+/**
+ * What became of one event: written (or known already), worth another try, waiting for data-mongo
+ * (unavailable: no attempt used), or refused for good.
+ */
 export type RecordEventResult =
   | { status: 'recorded' }
   | { status: 'retry'; reason: string }
+  | { status: 'deferred'; reason: string }
   | { status: 'rejected'; reason: string };
 
 interface Pending {
@@ -39,6 +43,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** A failed write's outcome: refused for good (4xx), waiting for data-mongo, or worth another try. */
+function outcomeOf(error: unknown): RecordEventResult {
+  if (isRefusal(error)) return { status: 'rejected', reason: describe(error) };
+  if (isInfrastructureFailure(error)) return { status: 'deferred', reason: describe(error) };
+  return { status: 'retry', reason: describe(error) };
+}
+
 /**
  * Records domain events in analytics, in batches: events are collected until `batchSize` are waiting
  * or `maxWaitMs` has passed, then written in one ingest call; each caller's promise settles only
@@ -55,11 +66,7 @@ export function createRecordEvent(deps: RecordEventDeps) {
       await deps.sink.ingest([item.event]);
       item.resolve({ status: 'recorded' });
     } catch (error) {
-      item.resolve(
-        isRefusal(error)
-          ? { status: 'rejected', reason: describe(error) }
-          : { status: 'retry', reason: describe(error) },
-      );
+      item.resolve(outcomeOf(error));
     }
   }
 
@@ -74,9 +81,7 @@ export function createRecordEvent(deps: RecordEventDeps) {
         await Promise.all(batch.map(writeOne));
         return;
       }
-      const result: RecordEventResult = isRefusal(error)
-        ? { status: 'rejected', reason: describe(error) }
-        : { status: 'retry', reason: describe(error) };
+      const result = outcomeOf(error);
       for (const item of batch) item.resolve(result);
     }
   }

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDataPostgresClient, type DataPostgresClient, type MediaJob } from '@flotilla/contracts';
+import { GridFSBucket, MongoClient } from 'mongodb';
+import sharp from 'sharp';
+import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
+import {
+  baseServiceEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+} from '../e2e/helpers/service-process.js';
+import { type DataServices, isolatedRedisUrl, startDataServices } from './data-services.js';
+import { type FerretdbInstance, startFerretdbInstance } from './ferretdb-instance.js';
+
+/** A user of the system under load. */
+export interface LoadUser {
+  id: string;
+  token: string;
+}
+
+/**
+ * The photo path as separate processes: a MongoDB-wire store of its own (which the caller may stop),
+ * data-postgres, data-mongo, the api and the worker, on a RabbitMQ vhost and Redis database of their
+ * own. For the media load test and the `media-load` benchmark.
+ */
+export interface MediaSystem {
+  /** `http://127.0.0.1:<port>` of the api. */
+  apiUrl: string;
+  store: FerretdbInstance;
+  services: DataServices;
+  api: ServiceProcess;
+  worker: ServiceProcess;
+  dataPostgres: DataPostgresClient;
+  /** Registers a user through the api and logs it in. */
+  registerUser(): Promise<LoadUser>;
+  /**
+   * Stores about `bytes` of files in data-mongo's GridFS bucket straight through the driver (as if
+   * earlier users had uploaded them), so the store holds that much before a measurement.
+   */
+  prefill(bytes: number): Promise<number>;
+  /** Every job of these owners. */
+  jobsOf(ownerIds: readonly string[]): Promise<MediaJob[]>;
+  /** Files in data-mongo owned by these owners, and chunks that belong to no file at all. */
+  blobsOf(ownerIds: readonly string[]): Promise<{ files: number; orphanChunks: number }>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startMediaSystem}. */
+export interface MediaSystemOptions {
+  label: string;
+  apiEnv?: Record<string, string>;
+  workerEnv?: Record<string, string>;
+}
+
+async function waitForReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
+    }
+    const response = await fetch(service.url('/health/ready')).catch(() => undefined);
+    if (response?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function stopProcess(service: ServiceProcess | undefined): Promise<void> {
+  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+/** Phone-size photos: `count` JPEGs of 2400x1800 noise, about 3 MB each (noise does not compress). */
+export async function phonePhotos(count: number): Promise<Buffer[]> {
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      sharp({
+        create: {
+          width: 2400,
+          height: 1800,
+          channels: 3,
+          background: '#808080',
+          noise: { type: 'gaussian', mean: 128, sigma: 60 },
+        },
+      })
+        .jpeg({ quality: 88 })
+        .toBuffer(),
+    ),
+  );
+}
+
+/** Starts the media system; call `stop()` when done. */
+export async function startMediaSystem(options: MediaSystemOptions): Promise<MediaSystem> {
+  const store = await startFerretdbInstance();
+  let services: DataServices | undefined;
+  let vhost: TestVhost | undefined;
+  let api: ServiceProcess | undefined;
+  let worker: ServiceProcess | undefined;
+  const mongo = new MongoClient(store.url, { serverSelectionTimeoutMS: 5000 });
+  const stop = async () => {
+    await stopProcess(api);
+    await stopProcess(worker);
+    if (services) await services.stop().catch(() => undefined);
+    await vhost?.remove().catch(() => undefined);
+    await mongo.close().catch(() => undefined);
+    await store.close();
+  };
+  try {
+    services = await startDataServices({ mongoUrl: store.url, env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' } });
+    vhost = await createTestVhost(options.label);
+    const common = {
+      ...baseServiceEnv(),
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      DATA_POSTGRES_URL: services.dataPostgresUrl,
+      DATA_MONGO_URL: services.dataMongoUrl,
+      REDIS_URL: isolatedRedisUrl(),
+      RABBITMQ_URL: vhost.url,
+    };
+    const [apiPort, workerPort] = await Promise.all([freePort(), freePort()]);
+    api = startService('api', apiPort, {
+      ...common,
+      DATA_SERVICE_TOKEN: services.tokens.api,
+      JWT_SIGNING_KEY: randomBytes(36).toString('base64url'),
+      LOGIN_MAX_PER_IP: '100000',
+      ...options.apiEnv,
+    });
+    worker = startService('worker', workerPort, {
+      ...common,
+      DATA_SERVICE_TOKEN: services.tokens.worker,
+      SCHEDULE_LOCK_NAMESPACE: `load-${randomBytes(4).toString('hex')}`,
+      ...options.workerEnv,
+    });
+    await Promise.all([waitForReady(api), waitForReady(worker)]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const dataServices = services;
+  const apiUrl = `http://127.0.0.1:${api.port}`;
+  const dataPostgres = createDataPostgresClient({
+    baseUrl: dataServices.dataPostgresUrl,
+    callerName: 'api',
+    serviceToken: dataServices.tokens.api,
+  });
+  const db = mongo.db(dataServices.mongoDatabase);
+
+  return {
+    apiUrl,
+    store,
+    services: dataServices,
+    api,
+    worker,
+    dataPostgres,
+    async registerUser() {
+      const suffix = randomBytes(6).toString('hex');
+      const credentials = { email: `load-${suffix}@example.test`, password: `load-password-${suffix}` };
+      const json = { 'content-type': 'application/json' };
+      const registered = await fetch(`${apiUrl}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ ...credentials, username: `load_${suffix}` }),
+      });
+      if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
+      const { id } = (await registered.json()) as { id: string };
+      const login = await fetch(`${apiUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(credentials),
+      });
+      const body = (await login.json()) as { access_token: string };
+      return { id, token: body.access_token };
+    },
+    async prefill(bytes) {
+      const bucket = new GridFSBucket(db, { bucketName: 'blobs' });
+      const file = randomBytes(3 * 1024 * 1024);
+      const owner = `00000000-0000-7000-8000-${randomBytes(6).toString('hex')}`;
+      let stored = 0;
+      const next = async (): Promise<void> => {
+        while (stored < bytes) {
+          stored += file.length;
+          const id = `prefill-${randomBytes(8).toString('hex')}`;
+          await pipeline(
+            Readable.from([file]),
+            bucket.openUploadStreamWithId(id as never, 'earlier.jpg', {
+              metadata: { owner_id: owner, content_type: 'image/jpeg', sha256: '' },
+            }),
+          );
+        }
+      };
+      await Promise.all([next(), next(), next()]);
+      return stored;
+    },
+    async jobsOf(ownerIds) {
+      const jobs: MediaJob[] = [];
+      for (const owner of ownerIds) {
+        let cursor: string | undefined;
+        do {
+          const page = await dataPostgres.mediaJobs.list({
+            owner_id: owner,
+            limit: 200,
+            ...(cursor && { cursor }),
+          });
+          jobs.push(...page.items);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+      }
+      return jobs;
+    },
+    async blobsOf(ownerIds) {
+      const files = await db
+        .collection('blobs.files')
+        .countDocuments({ 'metadata.owner_id': { $in: [...ownerIds] } });
+      const ids = new Set(
+        (
+          await db
+            .collection('blobs.files')
+            .find({}, { projection: { _id: 1 } })
+            .toArray()
+        ).map((f) => String(f._id)),
+      );
+      const chunkFiles = await db.collection('blobs.chunks').distinct('files_id');
+      return { files, orphanChunks: chunkFiles.filter((id) => !ids.has(String(id))).length };
+    },
+    stop,
+  };
+}
