@@ -117,7 +117,7 @@ describe('Helm chart deploy/helm/flotilla', () => {
     expect(prod.code).toBe(0);
   });
 
-  it('refuses to install without the secrets, naming each missing value', async () => {
+  it('refuses to install without the secrets, naming each missing value, or with a token too short', async () => {
     const none = await helmRun(['template', 'flotilla', chart]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toMatch(/secrets\.apiDataServiceToken is required/);
@@ -127,6 +127,15 @@ describe('Helm chart deploy/helm/flotilla', () => {
       expect(result.code, key).not.toBe(0);
       expect(result.stderr, key).toContain(`${key} is required`);
     }
+    // A token the data services would refuse fails the install, not a pod.
+    const short = await helmRun([
+      'template',
+      'flotilla',
+      chart,
+      ...setFlags({ ...secrets, 'secrets.workerDataServiceToken': 'too-short' }),
+    ]);
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toContain('secrets.workerDataServiceToken must be at least 32 characters');
   });
 
   it('ships no default password: every secret-like value in values.yaml is empty', () => {

@@ -78,9 +78,16 @@ app.kubernetes.io/component: {{ .name }}
 {{- end -}}
 {{- end -}}
 
-{{/* A required secret value, with a message that says which value and what it is for. */}}
+{{/*
+A required secret value, with a message that says which value and what it is for; tokens and keys
+(`minLength`) shorter than the services accept fail here, not in a crash-looping pod.
+*/}}
 {{- define "flotilla.required" -}}
-{{- required (printf "%s is required (%s); or set %s.existingSecret" .path .what .service) .value -}}
+{{- $value := required (printf "%s is required (%s); or set %s.existingSecret" .path .what .service) .value -}}
+{{- if and .minLength (lt (len $value) (int .minLength)) -}}
+{{- fail (printf "%s must be at least %d characters (%s)" .path (int .minLength) .what) -}}
+{{- end -}}
+{{- $value -}}
 {{- end -}}
 
 {{/* Connection URLs, passwords escaped; each fails when its password is missing. */}}
@@ -113,8 +120,8 @@ app.kubernetes.io/component: {{ .name }}
 {{/* The data services' SERVICE_TOKENS: one caller:token pair per business service. */}}
 {{- define "flotilla.serviceTokens" -}}
 {{- $s := .root.Values.secrets -}}
-{{- $api := include "flotilla.required" (dict "path" "secrets.apiDataServiceToken" "what" "the api's token for the data services" "service" .service "value" $s.apiDataServiceToken) -}}
-{{- $bot := include "flotilla.required" (dict "path" "secrets.botDataServiceToken" "what" "the bot's token for the data services" "service" .service "value" $s.botDataServiceToken) -}}
-{{- $worker := include "flotilla.required" (dict "path" "secrets.workerDataServiceToken" "what" "the worker's token for the data services" "service" .service "value" $s.workerDataServiceToken) -}}
+{{- $api := include "flotilla.required" (dict "minLength" 32 "path" "secrets.apiDataServiceToken" "what" "the api's token for the data services" "service" .service "value" $s.apiDataServiceToken) -}}
+{{- $bot := include "flotilla.required" (dict "minLength" 32 "path" "secrets.botDataServiceToken" "what" "the bot's token for the data services" "service" .service "value" $s.botDataServiceToken) -}}
+{{- $worker := include "flotilla.required" (dict "minLength" 32 "path" "secrets.workerDataServiceToken" "what" "the worker's token for the data services" "service" .service "value" $s.workerDataServiceToken) -}}
 {{- printf "api:%s,bot:%s,worker:%s" $api $bot $worker -}}
 {{- end -}}
