@@ -289,6 +289,17 @@ describe('Helm chart deploy/helm/flotilla', () => {
       'bot.webhookUrl=https://x.example/telegram/webhook',
     ]);
     expect(missingSecret.stderr).toContain('secrets.botWebhookSecret is required');
+    // values.schema.json: a mode the bot does not know is refused before anything renders.
+    const unknownMode = await helmRun([
+      'template',
+      'flotilla',
+      chart,
+      ...setFlags(secrets),
+      '--set',
+      'bot.mode=push',
+    ]);
+    expect(unknownMode.code).not.toBe(0);
+    expect(unknownMode.stderr).toMatch(/bot\/mode.*polling.*webhook/);
   });
 
   it('gives every service a ConfigMap whose PORT is its container port, and the data services a PDB each', async () => {
