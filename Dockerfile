@@ -3,7 +3,7 @@
 # One image recipe for the five Flotilla services; the build argument SERVICE picks which one:
 #
 #   docker build --build-arg SERVICE=api -t flotilla-api .
-#   docker run --init -e ... flotilla-api
+#   docker run -e ... flotilla-api
 #
 # SERVICE is one of: api, bot, worker, data-postgres, data-mongo (a folder of services/). Without
 # it, or with another name, the last line fails with "invalid reference format" or a failed pull
@@ -18,9 +18,10 @@
 #   runtime    prod-deps + compiled output, as the unprivileged `node` user
 #   service-*  per-service port; the last stage selects one
 #
-# PID 1: the service handles SIGTERM itself (readiness flips, intake stops, work drains), so no
-# wrapper is needed for signals; run it with `--init` (compose: `init: true`) so a minimal init
-# reaps zombie processes and forwards signals.
+# PID 1 is tini (an init: it forwards SIGTERM to the service and reaps zombie processes); the
+# service handles SIGTERM itself (readiness flips, intake stops, work drains). Before the service,
+# infrastructure/docker/entrypoint.sh turns every NAME_FILE variable (Docker/Compose secrets) into
+# NAME and refuses to start when such a file is missing or empty. The image holds no secret.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG SERVICE
@@ -69,10 +70,14 @@ RUN --mount=type=cache,target=/root/.npm \
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     SERVICE=${SERVICE}
 WORKDIR /app
+COPY --chmod=0755 infrastructure/docker/entrypoint.sh /usr/local/bin/docker-entrypoint
 # Owned by root and read-only for the service: the process cannot rewrite its own code.
 COPY --from=prod-deps /app/ ./
 COPY --from=build /out/ ./
@@ -90,6 +95,7 @@ WORKDIR /app/services/${SERVICE}
 USER node
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["healthcheck", "/health/live"]
+ENTRYPOINT ["/usr/bin/tini", "--", "docker-entrypoint"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
 
 # Default ports of the services (their config.ts); PORT can still be overridden at run time.

@@ -85,8 +85,11 @@ function renderMarkdown(variables: Variable[]): string {
   ].join('\n');
 }
 
-/** `.env.example`: every variable, required ones left empty, defaults commented out. */
-function renderEnvExample(variables: Variable[]): string {
+/**
+ * `.env.example`: every variable, required ones left empty, defaults commented out; then the
+ * Docker Compose variables, copied from `infrastructure/compose/env.example`.
+ */
+function renderEnvExample(variables: Variable[], composeExample: string): string {
   const lines = [
     '# Flotilla configuration. Copy to `.env` to override what `npm start` uses.',
     "# Generated from the services' schemas by `npm run config:docs`; do not edit by hand.",
@@ -104,6 +107,12 @@ function renderEnvExample(variables: Variable[]): string {
         : `# ${variable.name}=${variable.defaultValue === 'per service' ? '' : variable.defaultValue}`,
     );
   }
+  lines.push(
+    '',
+    '# ════ Docker Compose ════ (copied from infrastructure/compose/env.example by `npm run config:docs`)',
+    '',
+    composeExample.trimEnd(),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -118,7 +127,8 @@ async function main(): Promise<void> {
   if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} section`);
   const nextReadme = readme.slice(0, start) + renderMarkdown(variables) + readme.slice(end + END.length);
   const envPath = join(repoRoot, '.env.example');
-  const nextEnv = renderEnvExample(variables);
+  const composeExample = await readFile(join(repoRoot, 'infrastructure', 'compose', 'env.example'), 'utf8');
+  const nextEnv = renderEnvExample(variables, composeExample);
   const currentEnv = await readFile(envPath, 'utf8').catch(() => '');
   if (values.check) {
     const stale = [

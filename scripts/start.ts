@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { readInfraEnv } from './infra/env-file.js';
 import { infraDown, infraUp } from './lib/infra-control.js';
+import { reRunOnSupportedNode } from './lib/node-lines.js';
 import {
   ensureDevSecrets,
   SERVICES,
@@ -27,6 +28,7 @@ import {
 import { type Supervised, startSupervised, stopSupervised } from './lib/supervisor.js';
 
 const repoRoot = join(import.meta.dirname, '..');
+await reRunOnSupportedNode(repoRoot, 'npm start');
 const { values } = parseArgs({
   options: { watch: { type: 'boolean', default: false }, 'keep-infra': { type: 'boolean', default: false } },
 });

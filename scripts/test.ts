@@ -3,10 +3,13 @@
  *   1. brings the local infrastructure up (idempotent; skipped with --no-infra),
  *   2. static checks: typecheck (tsc -b), lint (Biome), dependency rules (dependency-cruiser),
  *   3. Vitest projects in order: unit, component, e2e,
- *   4. with --node24, the Vitest projects again on Node 24 LTS (installed from the npm registry).
+ *   4. with --other-line, the unit and component projects again on the other supported Node LTS
+ *      line (22 when this one is 24, else 24), installed from the npm registry; the slow
+ *      whole-system projects (e2e) run once, on the first line.
  * Each static check counts as one test. The last line is `N passed, N failed`.
+ * On a Node older than 22 the whole run moves to Node 24 from the npm registry (it says so first).
  *
- * Options: --no-infra, --no-static, --node24, --project <unit|component|e2e> (repeatable).
+ * Options: --no-infra, --no-static, --other-line, --project <unit|component|e2e> (repeatable).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,17 +17,21 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readInfraEnv } from './infra/env-file.js';
-import { ensureNode24 } from './lib/node24.js';
+import { ensureNode, environmentFor, otherNodeLine, reRunOnSupportedNode } from './lib/node-lines.js';
 
 const repoRoot = join(import.meta.dirname, '..');
+await reRunOnSupportedNode(repoRoot, 'npm test');
 const { values } = parseArgs({
   options: {
     'no-infra': { type: 'boolean', default: false },
     'no-static': { type: 'boolean', default: false },
-    node24: { type: 'boolean', default: false },
+    'other-line': { type: 'boolean', default: false },
     project: { type: 'string', multiple: true },
   },
 });
+
+/** Projects repeated on the second Node line: the whole-system (e2e) suites are slow and run once. */
+const SECOND_LINE_PROJECTS = ['unit', 'component'];
 
 interface Tally {
   passed: number;
@@ -74,15 +81,19 @@ async function vitestProject(project: string, nodeBinary: string, label: string)
   const reportFile = join(repoRoot, '.cache', `vitest-${project}-${label}.json`);
   await rm(reportFile, { force: true });
   console.log(`\n── vitest ${project} on ${label}`);
-  const code = await runCommand(nodeBinary, [
-    join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
-    'run',
-    '--project',
-    project,
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${reportFile}`,
-  ]);
+  const code = await runCommand(
+    nodeBinary,
+    [
+      join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--project',
+      project,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${reportFile}`,
+    ],
+    environmentFor(nodeBinary),
+  );
   if (!existsSync(reportFile)) {
     tally.failed += 1;
     tally.failures.push(`vitest ${project} on ${label}: no report (exit ${code})`);
@@ -143,10 +154,11 @@ async function main(): Promise<void> {
   for (const project of projects)
     await vitestProject(project, process.execPath, `node ${process.versions.node}`);
 
-  if (values.node24) {
-    const node24 = await ensureNode24(repoRoot);
-    const version = execFileSync(node24, ['--version']).toString().trim();
-    for (const project of projects) await vitestProject(project, node24, `node ${version.replace(/^v/, '')}`);
+  if (values['other-line']) {
+    const binary = await ensureNode(repoRoot, otherNodeLine());
+    const version = execFileSync(binary, ['--version']).toString().trim();
+    for (const project of projects.filter((name) => SECOND_LINE_PROJECTS.includes(name)))
+      await vitestProject(project, binary, `node ${version.replace(/^v/, '')}`);
   }
 
   console.log('\n── summary');

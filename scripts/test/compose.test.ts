@@ -22,10 +22,12 @@ interface Service {
   command?: string | string[];
   logging?: { driver?: string; options?: Record<string, string> };
   volumes?: Array<string | { type?: string; source?: string }>;
+  secrets?: Array<string | { source: string; target?: string }>;
 }
 interface Project {
   services: Record<string, Service>;
   networks?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -259,8 +261,36 @@ function checkNodeRuntime(project: Project): string[] {
     const timeoutMs = Number(env(svc).SHUTDOWN_TIMEOUT_MS ?? 10_000);
     if (seconds(svc.stop_grace_period ?? '10s') * 1000 <= timeoutMs)
       problems.push(`${name}: stop_grace_period must exceed SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms)`);
-    if (svc.init !== true) problems.push(`${name}: needs init: true (an init process as PID 1)`);
+    if (svc.init !== true && !IMAGE_HAS_INIT)
+      problems.push(`${name}: needs an init as PID 1 (init: true, or tini as the image's entry point)`);
     if (env(svc).HOST !== '0.0.0.0') problems.push(`${name}: must listen on HOST=0.0.0.0`);
+  }
+  return problems;
+}
+
+/** Every NAME_FILE variable names /run/secrets/<secret>, a secret the service mounts, read from a file. */
+function checkSecretFiles(project: Project): string[] {
+  const problems: string[] = [];
+  for (const [name, svc] of Object.entries(project.services)) {
+    const mounted = new Map(
+      (svc.secrets ?? []).map((secret) =>
+        typeof secret === 'string'
+          ? [`/run/secrets/${secret}`, secret]
+          : [
+              secret.target?.startsWith('/')
+                ? secret.target
+                : `/run/secrets/${secret.target ?? secret.source}`,
+              secret.source,
+            ],
+      ),
+    );
+    for (const [key, value] of Object.entries(env(svc))) {
+      if (!key.endsWith('_FILE')) continue;
+      const secret = mounted.get(String(value));
+      if (!secret) problems.push(`${name}.${key}: ${value} is not a secret the service mounts`);
+      else if (!project.secrets?.[secret]?.file?.startsWith('./secrets/'))
+        problems.push(`${name}.${key}: secret ${secret} is not a file under ./secrets/`);
+    }
   }
   return problems;
 }
@@ -384,6 +414,9 @@ function dockerignoreLetsThrough(ignore: string, path: string): boolean {
   return allowed;
 }
 
+/** The images start under tini (an init as PID 1), so compose needs no `init: true`. */
+const IMAGE_HAS_INIT = /^ENTRYPOINT \["\/usr\/bin\/tini", "--"/m.test(read('Dockerfile'));
+
 const composePorts = Object.fromEntries(
   SERVICE_FOLDERS.map((folder) => [folder, env(service(base, folder)).PORT]),
 ) as Record<string, string | undefined>;
@@ -431,6 +464,13 @@ describe('docker-compose.yml and its overlays', () => {
       (p) => {
         env(service(p, 'postgres')).POSTGRES_PASSWORD = `\${POSTGRES_PASSWORD:-postgres}`;
         env(service(p, 'api')).REDIS_URL = 'redis://:changeme@redis:6379/0';
+      },
+    ],
+    [
+      'every *_FILE variable reads a secret file the service mounts',
+      checkSecretFiles,
+      (p) => {
+        env(service(p, 'api')).JWT_SIGNING_KEY_FILE = '/run/secrets/jwt';
       },
     ],
     [
@@ -515,7 +555,12 @@ describe('Dockerfile', () => {
     // Files the Dockerfile copies from the context; a folder stands for its workspaces' sources.
     const copied = parseDockerfile(dockerfile)
       .filter((i) => i.keyword === 'COPY' && !/--from|<</.test(i.args))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((arg) => !arg.startsWith('--'))
+          .slice(0, -1),
+      )
       .flatMap((source) => SERVICE_FOLDERS.map((f) => source.replace(`\${SERVICE}`, f)))
       .flatMap((source) => (source === 'packages/' ? PACKAGE_FOLDERS.map((f) => `packages/${f}/`) : [source]))
       .flatMap((source) =>

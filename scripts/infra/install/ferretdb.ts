@@ -1,10 +1,9 @@
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComponentError, type InfraContext } from '../component.js';
-import { isExecutable, run, runOrThrow } from '../exec.js';
+import { isExecutable, run } from '../exec.js';
 import { withHeartbeat } from '../output.js';
-import { ensureExecutable } from './apt.js';
+import { buildGoProgram, type GoProgram } from './go-build.js';
 
 /** The FerretDB release built from the Go module proxy. */
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -22,43 +21,19 @@ async function installedVersion(binary: string): Promise<string | undefined> {
 }
 
 /**
- * Builds FerretDB from its module source. The module zip lacks `build/version/version.txt`, without
- * which the binary panics at start, so the source is copied to a scratch directory, the file is
- * written, and the binary is built there, then moved into the tools cache in one step.
+ * FerretDB from its module source. The module zip lacks `build/version/version.txt`, without which
+ * the binary panics at start, so the file is written into the copied source before the build.
  */
-async function build(ctx: InfraContext, binary: string): Promise<void> {
-  const { config } = ctx;
-  const go = await ensureExecutable(ctx, 'ferretdb', 'go', 'golang-go', [
-    '/usr/local/go/bin',
-    '/usr/lib/go/bin',
-  ]);
-  const logFile = join(config.logsDir, 'ferretdb-build.log');
-  const env = { ...config.baseEnv, GOFLAGS: '-buildvcs=false' };
-  const download = await runOrThrow(go, ['mod', 'download', '-json', `${MODULE}@${FERRETDB_VERSION}`], {
-    env,
-    cwd: tmpdir(),
-    timeoutMs: 600_000,
-  });
-  const { Dir: moduleDir } = JSON.parse(download) as { Dir?: string };
-  if (!moduleDir) throw new Error(`go mod download gave no directory for ${MODULE}@${FERRETDB_VERSION}`);
-  const scratch = await mkdtemp(join(tmpdir(), 'flotilla-ferretdb-'));
-  try {
-    const source = join(scratch, 'src');
-    await cp(moduleDir, source, { recursive: true });
-    await runOrThrow('chmod', ['-R', 'u+w', source]);
-    await writeFile(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    await mkdir(join(config.toolsDir, 'bin'), { recursive: true });
-    const staged = `${binary}.${process.pid}.tmp`;
-    await runOrThrow(go, ['build', '-o', staged, './cmd/ferretdb'], {
-      env,
-      cwd: source,
-      logFile,
-      timeoutMs: 1_800_000,
-    });
-    await rename(staged, binary);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+const FERRETDB_PROGRAM: GoProgram = {
+  module: MODULE,
+  version: FERRETDB_VERSION,
+  mainPackage: './cmd/ferretdb',
+  prepare: (source) => writeFile(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`),
+};
+
+function build(ctx: InfraContext, binary: string): Promise<void> {
+  const logFile = join(ctx.config.logsDir, 'ferretdb-build.log');
+  return buildGoProgram(ctx, 'ferretdb', FERRETDB_PROGRAM, binary, logFile);
 }
 
 /** Makes sure a working FerretDB of the pinned version is in the tools cache; builds it if not. */
