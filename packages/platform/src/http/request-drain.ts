@@ -21,6 +21,9 @@ function drain(raw: IncomingMessage, options: RequestDrainOptions): void {
     bytes += chunk.length;
     if (bytes > options.maxBytes) raw.destroy();
   });
+  // A body parser still piped from the request (stalled, its consumer gone) would pause it again at
+  // every chunk: detach it, then let the rest flow into the void.
+  raw.unpipe();
   raw.resume();
 }
 
