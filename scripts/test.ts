@@ -2,14 +2,14 @@
  * The whole test suite, as `npm test` runs it:
  *   1. brings the local infrastructure up (idempotent; skipped with --no-infra),
  *   2. static checks: typecheck (tsc -b), lint (Biome), dependency rules (dependency-cruiser),
- *   3. Vitest projects in order: unit, component, e2e,
+ *   3. Vitest projects in order: unit, component, e2e, system (the whole system under load and outages),
  *   4. with --other-line, the unit and component projects again on the other supported Node LTS
  *      line (22 when this one is 24, else 24), installed from the npm registry; the slow
- *      whole-system projects (e2e) run once, on the first line.
+ *      whole-system projects (e2e, system) run once, on the first line.
  * Each static check counts as one test. The last line is `N passed, N failed`.
  * On a Node older than 22 the whole run moves to Node 24 from the npm registry (it says so first).
  *
- * Options: --no-infra, --no-static, --other-line, --project <unit|component|e2e> (repeatable).
+ * Options: --no-infra, --no-static, --other-line, --project <unit|component|e2e|system> (repeatable).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     ]);
   }
 
-  const projects = values.project ?? ['unit', 'component', 'e2e'];
+  const projects = values.project ?? ['unit', 'component', 'e2e', 'system'];
   for (const project of projects)
     await vitestProject(project, process.execPath, `node ${process.versions.node}`);
 

@@ -5,10 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, newId } from '@flotilla/platform';
 import { type Db, GridFSBucket, type GridFSBucketWriteStream, type ObjectId } from 'mongodb';
 import { ensureIndexes } from '../../db/indexes.js';
-import type { MongoTimer } from '../../db/mongo-timer.js';
+import { isServerUnreachable, type MongoTimer } from '../../db/mongo-timer.js';
 import { blobErrors } from './blobs.errors.js';
 import { type ChunkDocument, readChunkRange } from './chunk-reader.js';
 import { SizeLimitExceededError, SizeLimitStream } from './size-limit.js';
+
+/** Interval of the retries that delete partial uploads left while MongoDB was unreachable. */
+const LEFTOVER_SWEEP_MS = 5000;
 
 /** GridFS bucket of the blobs: collections `blobs.files` and `blobs.chunks`. */
 export const BLOB_BUCKET = 'blobs';
@@ -95,9 +98,48 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
   const files = db.collection<BlobFileDocument>(`${BLOB_BUCKET}.files`);
   const chunks = db.collection<ChunkDocument>(`${BLOB_BUCKET}.chunks`);
 
+  /** Partial uploads that could not be deleted while MongoDB was unreachable: deleted later. */
+  const leftovers = new Set<string>();
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweeping = false;
+
+  async function deletePartial(id: string): Promise<void> {
+    await chunks.deleteMany({ files_id: id });
+    await files.deleteOne({ _id: id });
+  }
+
+  /** Retries the deletion of leftovers every few seconds until MongoDB answers again. */
+  function sweepLater(): void {
+    if (sweeper) return;
+    sweeper = setInterval(async () => {
+      if (sweeping) return;
+      sweeping = true;
+      try {
+        for (const id of [...leftovers]) {
+          await deletePartial(id);
+          leftovers.delete(id);
+          logger.info(
+            { blob_id: id },
+            'deleted the chunks of a failed upload left while MongoDB was unreachable',
+          );
+        }
+      } catch {
+        // Still unreachable: the next tick tries again.
+      } finally {
+        sweeping = false;
+      }
+      if (leftovers.size === 0) {
+        clearInterval(sweeper);
+        sweeper = undefined;
+      }
+    }, LEFTOVER_SWEEP_MS);
+    sweeper.unref();
+  }
+
   /**
    * Deletes what a failed upload wrote. A chunk insert already sent when the stream was destroyed can land
    * after a first delete, so the in-flight inserts (counted by the driver) are awaited first, within a bound.
+   * When MongoDB itself is what failed, the deletion is retried in the background until it answers.
    */
   async function discardPartialUpload(id: string, stream: GridFSBucketWriteStream): Promise<void> {
     for (
@@ -108,10 +150,18 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
       await sleep(10);
     }
     try {
-      await chunks.deleteMany({ files_id: id });
-      await files.deleteOne({ _id: id });
+      await deletePartial(id);
     } catch (error) {
-      logger.warn({ err: error, blob_id: id }, 'could not delete the chunks of a failed upload');
+      if (isServerUnreachable(error)) {
+        leftovers.add(id);
+        sweepLater();
+        logger.warn(
+          { err: error, blob_id: id },
+          'MongoDB unreachable: the chunks of a failed upload will be deleted later',
+        );
+      } else {
+        logger.warn({ err: error, blob_id: id }, 'could not delete the chunks of a failed upload');
+      }
     }
   }
 
