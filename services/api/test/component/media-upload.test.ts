@@ -135,7 +135,7 @@ describe('refusing what is not a photo', () => {
     expect(((await response.json()) as { code: string }).code).toBe('MEDIA.TOO_LARGE');
   });
 
-  it('answers 422 for an empty file, 400 for a form without a file, 415 for a body that is not a form', async () => {
+  it('answers 422 for an empty file, 400 for a form without a file or a broken form, 415 for a body that is not a form', async () => {
     const empty = await upload(alice, fileForm('empty.png', Buffer.alloc(0)));
     expect(empty.statusCode).toBe(422);
     expect(empty.json().code).toBe('MEDIA.EMPTY_FILE');
@@ -151,6 +151,21 @@ describe('refusing what is not a photo', () => {
       headers: alice.headers,
     });
     expect(json.statusCode).toBe(415);
+
+    for (const payload of [
+      '--cut\r\nContent-Disposition: form-data; name="title"\r\n\r\nno closing boundary',
+      '--cut\r\nthis is no part header\r\n\r\n--cut--\r\n',
+      '',
+    ]) {
+      const broken = await harness.inject({
+        method: 'POST',
+        url: '/api/v1/media',
+        payload,
+        headers: { ...alice.headers, 'content-type': 'multipart/form-data; boundary=cut' },
+      });
+      expect(broken.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(broken.headers['content-type']).toContain('application/problem+json');
+    }
   });
 
   it('is documented in OpenAPI as a multipart form with a binary file part', async () => {

@@ -1,4 +1,4 @@
-import { platformErrors } from '@flotilla/platform';
+import { isDomainError, platformErrors } from '@flotilla/platform';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingFile } from '../application/store-upload.js';
 import { mediaErrors } from '../domain/media.errors.js';
@@ -32,7 +32,19 @@ export async function readMultipartFile(request: FastifyRequest, maxBytes: numbe
   if (!request.isMultipart()) {
     throw platformErrors.UNSUPPORTED_MEDIA_TYPE({ detail: 'Send the file as multipart/form-data.' });
   }
-  const part = await request.file({ limits: { fileSize: maxBytes + 1 } });
+  let part: Awaited<ReturnType<FastifyRequest['file']>>;
+  try {
+    part = await request.file({ limits: { fileSize: maxBytes + 1 } });
+  } catch (error) {
+    // The form itself is broken (no closing boundary, a malformed part header, too many parts): the
+    // client's fault, told as such, never a 500.
+    if (isDomainError(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw platformErrors.MALFORMED_BODY({
+      detail: `The multipart form could not be read: ${reason}.`,
+      cause: error,
+    });
+  }
   if (!part) throw mediaErrors.NO_FILE({ detail: 'Send one file part (any field name) in the form.' });
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(part.fields)) {
