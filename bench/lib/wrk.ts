@@ -38,7 +38,8 @@ const LUA = `
 local f = io.open(os.getenv("WRK_BODY_FILE") or "", "rb")
 if f then wrk.body = f:read("*a"); f:close() end
 wrk.method = os.getenv("WRK_METHOD")
-local statuses = {}
+-- A global (not local): done() reads each thread's own copy with thread:get("statuses").
+statuses = {}
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) statuses = {} end

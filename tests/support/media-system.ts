@@ -111,7 +111,10 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
     await store.close();
   };
   try {
-    services = await startDataServices({ mongoUrl: store.url, env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' } });
+    services = await startDataServices({
+      mongoUrl: store.url,
+      env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
+    });
     vhost = await createTestVhost(options.label);
     const common = {
       ...baseServiceEnv(),

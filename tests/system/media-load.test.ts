@@ -34,7 +34,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (process.env.MEDIA_LOAD_DEBUG && system) {
     for (const service of [system.api, system.worker, system.services.processes.dataMongo]) {
-      for (const line of service.logs.slice(-60)) console.log(service.name, JSON.stringify(line).slice(0, 400));
+      for (const line of service.logs.slice(-60))
+        console.log(service.name, JSON.stringify(line).slice(0, 400));
     }
   }
   await system?.stop();
