@@ -1,6 +1,6 @@
 import type { DocumentUploadedData, KnowledgeDocument, MediaJob } from '@flotilla/contracts';
 import { knowledgeErrors } from '@flotilla/knowledge';
-import { UpstreamHttpError } from '@flotilla/platform';
+import { platformErrors, UpstreamHttpError } from '@flotilla/platform';
 import { describe, expect, it } from 'vitest';
 import {
   createIndexDocument,
@@ -62,6 +62,10 @@ function harness(overrides: Partial<IndexDocumentDeps> = {}) {
       },
       fail: async (_id, body) => {
         calls.push(`jobs.fail ${body.error.code} retryable=${body.retryable}`);
+        return claimed;
+      },
+      release: async (_id, body) => {
+        calls.push(`jobs.release ${body.error?.code}`);
         return claimed;
       },
     },
@@ -148,6 +152,21 @@ describe('index document use case', () => {
     expect(await indexDocument(event, firstAttempt)).toMatchObject({ status: 'retry' });
     expect(calls).toContain('jobs.fail KNOWLEDGE.STORE_UNAVAILABLE retryable=true');
     expect(calls.some((call) => call.startsWith('documents.patch'))).toBe(false);
+  });
+
+  it('when a data service is unavailable, gives the job its attempt back and waits (deferred), failing nothing', async () => {
+    const { indexDocument, calls } = harness({
+      blobs: {
+        download: async () => {
+          throw platformErrors.UPSTREAM_UNAVAILABLE({ detail: 'data-mongo could not be reached' });
+        },
+      },
+    });
+    expect(await indexDocument(event, firstAttempt)).toMatchObject({ status: 'deferred' });
+    expect(calls).toContain('jobs.release UPSTREAM.UNAVAILABLE');
+    expect(calls.some((call) => call.startsWith('jobs.fail') || call.startsWith('documents.patch'))).toBe(
+      false,
+    );
   });
 
   it('refuses a document larger than the limit before downloading it', async () => {

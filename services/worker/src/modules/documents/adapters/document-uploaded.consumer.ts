@@ -13,7 +13,7 @@ function outcomesCounter(registry: Registry): Counter<'status'> {
     (registry.getSingleMetric(METRIC) as Counter<'status'> | undefined) ??
     new Counter({
       name: METRIC,
-      help: 'document.uploaded events handled, by result (indexed, failed, skipped, retry, gave-up).',
+      help: 'document.uploaded events handled, by result (indexed, failed, skipped, retry, deferred, gave-up).',
       labelNames: ['status'],
       registers: [registry],
     })
@@ -51,6 +51,8 @@ export function createDocumentUploadedConsumer(deps: {
       case 'retry':
         deps.logger.warn({ ...log, reason: result.reason }, 'document ingestion will be retried');
         return { action: 'retry', reason: result.reason };
+      case 'deferred':
+        return { action: 'defer', reason: result.reason };
       case 'gave-up':
         return { action: 'dead-letter', reason: `${result.code}: ${result.reason}` };
     }

@@ -7,7 +7,7 @@ export type DocumentStore = Pick<DataPostgresClient['documents'], 'get' | 'patch
 /** The media-job calls used when a document carries a `job_id`. */
 export type DocumentJobStore = Pick<
   DataPostgresClient['mediaJobs'],
-  'get' | 'claim' | 'progress' | 'complete' | 'fail'
+  'get' | 'claim' | 'progress' | 'complete' | 'fail' | 'release'
 >;
 
 /** The blob calls of data-mongo the consumer uses. */

@@ -6,7 +6,7 @@ import {
   MediaJobErrorCode,
 } from '@flotilla/contracts';
 import { isPermanentKnowledgeError, knowledgeErrors } from '@flotilla/knowledge';
-import { isDomainError, isUpstreamHttpError, newId } from '@flotilla/platform';
+import { isDomainError, isInfrastructureFailure, isUpstreamHttpError, newId } from '@flotilla/platform';
 import { documentErrors } from '../domain/document.errors.js';
 import type {
   DocumentBlobStore,
@@ -35,6 +35,8 @@ export interface IndexDocumentDeps {
 export interface AttemptInfo {
   attempt: number;
   maxAttempts: number;
+  /** How often the message was deferred (waiting for the infrastructure) so far. */
+  deferrals?: number;
 }
 
 /** What happened to a `document.uploaded` event. */
@@ -43,6 +45,7 @@ export type IndexDocumentResult =
   | { status: 'failed'; code: string }
   | { status: 'skipped'; reason: 'finished' | 'deleted' | 'leased-elsewhere' | 'lease-lost' }
   | { status: 'retry'; reason: string }
+  | { status: 'deferred'; reason: string }
   | { status: 'gave-up'; code: string; reason: string };
 
 const PERMANENT_WORKER_CODES = new Set<string>([documentErrors.BLOB_MISSING.definition.code]);
@@ -71,6 +74,15 @@ function isPermanent(error: unknown): boolean {
 const upstreamCode = (error: unknown) => (isUpstreamHttpError(error) ? error.upstreamCode : undefined);
 
 /**
+ * True when the message should wait for our own infrastructure (a data service or the broker) without
+ * using an attempt. The model provider and the vector store keep their attempt-counted retries: a
+ * provider may stay down or refuse for quota for long, and the document is then failed and said so.
+ */
+function isWaitForInfrastructure(error: unknown): boolean {
+  return isInfrastructureFailure(error) && !(isDomainError(error) && error.code.startsWith('KNOWLEDGE.'));
+}
+
+/**
  * Ingests the document of a `document.uploaded` event into the owner's knowledge base:
  * - an indexed or failed document is left alone (a redelivery changes nothing; on a retry the outcome
  *   is announced again in case the previous attempt could not); a job still open for it (re-queued by
@@ -79,7 +91,9 @@ const upstreamCode = (error: unknown) => (isUpstreamHttpError(error) ? error.ups
  *   embedded, and completes or fails with the document;
  * - permanent failures (no text, unsupported type, too large, unreadable, embedder mismatch, missing
  *   file) fail the document at once and announce `document.failed`;
- * - temporary ones (provider or ChromaDB or a data service unavailable) ask for a retry; on the last
+ * - a data service or the broker unavailable is no fault of the document: the job is released (its
+ *   attempt given back) and the message waits (`deferred`) as long as it takes;
+ * - other temporary failures (the provider or ChromaDB unavailable) ask for a retry; on the last
  *   attempt the document and job fail with `DOCUMENT.RETRIES_EXHAUSTED` before the message is given up.
  */
 export function createIndexDocument(deps: IndexDocumentDeps) {
@@ -87,7 +101,7 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
   const { documents, jobs, events } = deps;
 
   async function announceFinished(document: KnowledgeDocument, info: AttemptInfo) {
-    if (info.attempt > 1) {
+    if (info.attempt > 1 || (info.deferrals ?? 0) > 0) {
       if (document.status === 'indexed')
         await events.indexed(document, document.chunk_count, 0, info.attempt);
       else if (document.error) await events.failed(document, document.error, info.attempt);
@@ -221,6 +235,17 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
   ): Promise<IndexDocumentResult> {
     if (upstreamCode(error) === MediaJobErrorCode.LEASE_LOST)
       return { status: 'skipped', reason: 'lease-lost' };
+    if (isWaitForInfrastructure(error)) {
+      // A data service or the broker is unavailable: no fault of the document. The job gets its attempt
+      // back and the message waits (if the job cannot be released, its lease expires and the schedule
+      // re-queues it).
+      if (job) {
+        await jobs
+          .release(job.id, { lease_owner: leaseOwner, error: failureOf(error) })
+          .catch(() => undefined);
+      }
+      return { status: 'deferred', reason: describe(error) };
+    }
     const owner = { id: event.document_id, owner_id: event.owner_id };
     const attempts = job ? job.attempts : info.attempt;
     const reason = describe(error);
@@ -284,7 +309,8 @@ export function createIndexDocument(deps: IndexDocumentDeps) {
         return await fail(event, job, leaseOwner, error, info);
       }
     } catch (error) {
-      return { status: 'retry', reason: describe(error) };
+      const reason = describe(error);
+      return isWaitForInfrastructure(error) ? { status: 'deferred', reason } : { status: 'retry', reason };
     }
   };
 }
