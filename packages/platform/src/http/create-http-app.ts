@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerOperationalRoutes } from './operational-routes.js';
+import { rejectUnstorableText } from './text-guard.js';
 import type { HttpApp } from './types.js';
 
 export type { HttpApp } from './types.js';
@@ -32,7 +33,7 @@ export interface CreateHttpAppOptions {
 /**
  * Builds the Fastify app every service starts from: request ids in AsyncLocalStorage, problem+json
  * errors (RFC 9457) with field paths, a 404 handler, body limits, strict validation (unknown fields
- * rejected, every error reported), `/health/live`, `/health/ready`, `/metrics` with HTTP RED metrics
+ * rejected, every error reported, no NUL character in any text), `/health/live`, `/health/ready`, `/metrics` with HTTP RED metrics
  * by route template, and optionally OpenAPI at `/docs`. It never listens: `main.ts` does.
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<HttpApp> {
@@ -86,6 +87,7 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
   });
 
   installErrorHandling(app);
+  rejectUnstorableText(app);
 
   if (options.openapi) {
     await app.register(swagger, {

@@ -87,6 +87,29 @@ describe('createHttpApp', () => {
     expect(fields).toEqual(['/body/count', '/body/extra', '/body/name']);
   });
 
+  it('refuses the NUL character in any text of the body, query or path with 422 and its field paths', async () => {
+    const { app } = await build();
+    const body = await app.inject({
+      method: 'POST',
+      url: '/items',
+      payload: { name: 'pe\u0000n', count: 1 },
+    });
+    expect(body.statusCode).toBe(422);
+    expect(body.json()).toMatchObject({
+      code: 'REQUEST.VALIDATION',
+      errors: [{ field: '/body/name', message: 'must not contain the NUL character (U+0000)' }],
+    });
+    const query = await app.inject({ method: 'GET', url: '/items/1?q=a%00b' });
+    expect(query.statusCode).toBe(422);
+    expect(query.json().errors).toEqual([{ field: '/query/q', message: expect.stringContaining('NUL') }]);
+    const path = await app.inject({ method: 'GET', url: '/items/a%00b' });
+    expect(path.statusCode).toBe(422);
+    expect(path.json().errors[0].field).toBe('/params/id');
+    // Other control characters are the schemas' business: the route runs.
+    const tab = await app.inject({ method: 'POST', url: '/items', payload: { name: 'a\tb', count: 1 } });
+    expect(tab.statusCode).toBe(201);
+  });
+
   it('answers malformed JSON with 400 and an oversized body with 413', async () => {
     const { app } = await build({ bodyLimit: 1024 });
     const malformed = await app.inject({

@@ -114,6 +114,27 @@ describe('uploading a document', () => {
     );
   });
 
+  it('refuses a title with a NUL or another control character with 422, storing nothing', async () => {
+    const before = (
+      await harness.inject({ url: '/api/v1/knowledge/documents', headers: alice.headers })
+    ).json();
+    const refused = await uploadForm(
+      alice,
+      multipartBody([
+        { name: 'title', value: 'Time\u0000table' },
+        { name: 'file', filename: 'notes.txt', content: Buffer.from('a note') },
+      ]),
+    );
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors).toEqual([
+      { field: '/body/title', message: 'must not contain control characters' },
+    ]);
+    const after = (
+      await harness.inject({ url: '/api/v1/knowledge/documents', headers: alice.headers })
+    ).json();
+    expect(after.items).toHaveLength(before.items.length);
+  });
+
   it('answers 415 for a photo (pointing to /media), an executable named .txt, or text that is not UTF-8', async () => {
     const photo = await uploadForm(alice, fileForm('notes.txt', pngImage(), 'text/plain'));
     expect(photo.statusCode).toBe(415);

@@ -137,6 +137,24 @@ describe('PATCH /users/me', () => {
     expect((event.data as { changed: string[] }).changed.sort()).toEqual(['display_name', 'username']);
   });
 
+  it('refuses a NUL character in the display name with 422 and the field path, and changes nothing', async () => {
+    const alice = await harness.registerAndLogin();
+    const before = (await call('GET', '/users/me', alice)).json();
+    const response = await call('PATCH', '/users/me', alice, { display_name: 'Ali\u0000ce' });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors).toEqual([
+      { field: '/body/display_name', message: expect.stringContaining('NUL') },
+    ]);
+    expect((await call('GET', '/users/me', alice)).json()).toEqual(before);
+    // data-postgres itself answers 4xx for the same text, never 500.
+    const direct = await fetch(`${harness.services.dataPostgresUrl}/api/v1/users/${alice.user.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${harness.services.tokens.api}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ display_name: 'Ali\u0000ce' }),
+    });
+    expect(direct.status).toBe(422);
+  });
+
   it('only ever touches the caller: another user is unchanged', async () => {
     const alice = await harness.registerAndLogin();
     const bob = await harness.registerAndLogin();

@@ -91,6 +91,9 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     case '57P03':
       return databaseErrors.UNAVAILABLE({ cause: error });
   }
+  // Any other data exception (class 22: a NUL or invalid byte in a text, a value out of range...) is
+  // input the database cannot store: the caller's to fix, never a 500.
+  if (sqlState.startsWith('22')) return databaseErrors.INVALID({ cause: error });
   if (sqlState.startsWith('08') || CONNECTION_FAILURE.test(sqlState) || CONNECTION_FAILURE.test(text)) {
     return databaseErrors.UNAVAILABLE({ cause: error });
   }

@@ -42,9 +42,15 @@ function readTitle(fields: Record<string, string>): string | undefined {
   const raw = fields.title;
   if (raw === undefined) return undefined;
   const title = raw.trim();
-  if (title.length === 0 || title.length > 255) {
-    const errors = [{ field: '/body/title', message: 'must be 1-255 characters' }];
-    throw platformErrors.VALIDATION({ detail: '/body/title must be 1-255 characters', data: { errors } });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  const message = /[\u0000-\u001f\u007f]/.test(title)
+    ? 'must not contain control characters'
+    : title.length === 0 || title.length > 255
+      ? 'must be 1-255 characters'
+      : undefined;
+  if (message) {
+    const errors = [{ field: '/body/title', message }];
+    throw platformErrors.VALIDATION({ detail: `/body/title ${message}`, data: { errors } });
   }
   return title;
 }
