@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Component, ComponentError, type InfraContext } from '../component.js';
 import { ensureFerretdb } from '../install/ferretdb.js';
-import { mongoCommand } from '../protocols/mongo.js';
+import { mongoCommand } from '../server-probes.js';
 import { postgres, postgresQuery, runAsSuperuser } from './postgres.js';
 
 /** The PostgreSQL database FerretDB keeps its data in, beside the application's own. */
@@ -101,7 +101,7 @@ export const ferretdb: Component = {
   localUrl: (ctx) => `mongodb://${ctx.config.host}:${ctx.config.ports.mongo}/`,
   signature: (ctx) => `postgresql ${withoutPassword(ferretdbPostgresUrl(ctx))}`,
   isReady: async (_ctx, url) => {
-    const reply = await mongoCommand(url, { ping: 1 }).catch(() => undefined);
+    const reply = await mongoCommand(url, { ping: 1 }, 1500).catch(() => undefined);
     return reply?.ok === 1;
   },
   version: async (_ctx, url) => {

@@ -6,8 +6,8 @@ import { renderTemplateFile, writePrivateFile } from '../generated-files.js';
 import { aptInstall } from '../install/apt.js';
 import { httpGet, httpRequest } from '../probes.js';
 import { waitForGroupExit } from '../processes.js';
-import { amqpHandshake } from '../protocols/amqp.js';
 import { generateSecret } from '../secrets.js';
+import { amqpHandshake } from '../server-probes.js';
 import { sameServer } from '../urls.js';
 import { ensureEpmd, stopEpmdIfOurs } from './epmd.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Component, InfraContext } from '../component.js';
 import { writePrivateFile } from '../generated-files.js';
 import { ensureExecutable } from '../install/apt.js';
-import { infoField, redisCommands } from '../protocols/redis.js';
+import { infoField, redisCommands } from '../server-probes.js';
 
 function configText(ctx: InfraContext, dir: string): string {
   const { config, secrets } = ctx;
