@@ -20,7 +20,11 @@ export interface TestGateway {
  * Renders `infrastructure/nginx/` for a gateway on `port` whose api upstream holds every port of
  * `apiPorts` (nginx balances round-robin), and runs nginx in the foreground from a scratch prefix.
  */
-export async function startTestGateway(port: number, apiPorts: number[]): Promise<TestGateway> {
+export async function startTestGateway(
+  port: number,
+  apiPorts: number[],
+  limits: { maxBodySize?: string; authRate?: string; authBurst?: number } = {},
+): Promise<TestGateway> {
   const nginx = await findExecutable('nginx', process.env.PATH, ['/usr/sbin']);
   if (!nginx) throw new Error('nginx is not installed: run `npm run infra -- up` first');
   const prefix = await mkdtemp(join(tmpdir(), 'flotilla-gateway-'));
@@ -33,9 +37,9 @@ export async function startTestGateway(port: number, apiPorts: number[]): Promis
   const templates = join(repoRoot, 'infrastructure', 'nginx');
   const [first] = apiPorts;
   const values = {
-    GATEWAY_MAX_BODY_SIZE: '25m',
-    GATEWAY_AUTH_RATE: '100r/s',
-    GATEWAY_AUTH_BURST: 100,
+    GATEWAY_MAX_BODY_SIZE: limits.maxBodySize ?? '25m',
+    GATEWAY_AUTH_RATE: limits.authRate ?? '100r/s',
+    GATEWAY_AUTH_BURST: limits.authBurst ?? 100,
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
     API_HOST: '127.0.0.1',
     API_PORT: first ?? 0,
