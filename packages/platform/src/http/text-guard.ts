@@ -20,7 +20,7 @@ function collectNul(value: unknown, path: string, errors: FieldError[], depth: n
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => collectNul(item, `${path}/${index}`, errors, depth + 1));
+    for (const [index, item] of value.entries()) collectNul(item, `${path}/${index}`, errors, depth + 1);
     return;
   }
   if (typeof value === 'object' && value !== null && !isStream(value)) {
