@@ -28,6 +28,10 @@ export function createMongo(options: CreateMongoOptions): Mongo {
     maxPoolSize: options.poolSize,
     serverSelectionTimeoutMS: options.timeoutMs,
     connectTimeoutMS: options.timeoutMs,
+    // The streaming monitor (an awaited hello held open) never reconnected after the server restarted
+    // under load (seen with FerretDB v1: no connection at all afterwards, every operation timing out);
+    // polling with a hello every heartbeat (10 s) finds the server again.
+    serverMonitoringMode: 'poll',
   });
   const db = client.db(options.database);
   return {
