@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import { createIdempotencyMarkers } from '../redis/idempotency-markers.js';
+import { injectTraceHeaders, withMessageTraceContext } from '../tracing/trace-context.js';
 import { type AmqpConnection, createAmqpConnection, type ReconnectOptions } from './amqp-connection.js';
 import {
   type ConsumerRunner,
@@ -64,9 +65,9 @@ export interface MessagingOptions {
    * every connect, so events published before a consumer first runs wait in its queue.
    */
   queues?: ReadonlyArray<DeclaredQueue>;
-  /** Tracing hook: adds `traceparent`/`tracestate` of the current span to outgoing headers. */
+  /** Tracing hook: adds `traceparent`/`tracestate` of the current span to outgoing headers (default: OpenTelemetry's propagator). */
   injectTraceHeaders?: InjectTraceHeaders;
-  /** Tracing hook: runs a handler inside the trace context of the message's headers. */
+  /** Tracing hook: runs a handler inside the trace context of the message's headers (default: a consumer span parented on them). */
   withTraceContext?: WithTraceContext;
 }
 
@@ -152,7 +153,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
     logger,
     metrics,
     publishTimeoutMs,
-    ...(options.injectTraceHeaders ? { injectTraceHeaders: options.injectTraceHeaders } : {}),
+    injectTraceHeaders: options.injectTraceHeaders ?? injectTraceHeaders,
   });
   const runners: Array<{ runner: ConsumerRunner; topology: ConsumerTopology }> = [];
   const queueType = (connection: ChannelModel): QueueType =>
@@ -231,7 +232,8 @@ export function createMessaging(options: MessagingOptions): Messaging {
           queueType,
           deliveryLimit: options.deliveryLimit ?? 20,
           publishTimeoutMs,
-          ...(options.withTraceContext ? { withTraceContext: options.withTraceContext } : {}),
+          withTraceContext:
+            options.withTraceContext ?? ((headers, fn) => withMessageTraceContext(queue, headers, fn)),
         },
       );
       await amqp.waitForConnection(publishTimeoutMs);

@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import { register } from 'node:module';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TelemetryConfig } from '../config/telemetry-env.js';
+import type { ServiceIdentity } from './service-identity.js';
+
+/** Libraries whose ES-module imports are intercepted for instrumentation (nothing else is). */
+const INSTRUMENTED_MODULES = ['pg', 'mongodb', 'ioredis', 'amqplib', 'undici', 'sharp'];
+
+/** Operational endpoints polled by probes and Prometheus: no spans for them. */
+function isOperational(request: IncomingMessage): boolean {
+  const url = request.url ?? '';
+  return url.startsWith('/health/') || url === '/metrics';
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK for one service process: its resource (service name, version,
+ * instance, environment), a parent-based ratio sampler, OTLP/HTTP export in batches, and the
+ * instrumentations of the libraries Flotilla uses (HTTP server and client, undici, pg, MongoDB,
+ * ioredis, amqplib). Sentry, when a DSN is set, joins the same tracer provider.
+ */
+export async function startTelemetry(
+  settings: TelemetryConfig,
+  identity: ServiceIdentity,
+  environment: string,
+): Promise<void> {
+  // ES-module imports of instrumented packages are only visible through a loader hook.
+  register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: INSTRUMENTED_MODULES } });
+
+  const spanProcessors: SpanProcessor[] = [];
+  if (settings.otlpUrl !== undefined) {
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
+        scheduledDelayMillis: 1000,
+      }),
+    );
+  }
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: identity.service,
+      [ATTR_SERVICE_VERSION]: identity.version,
+      'service.namespace': 'flotilla',
+      'service.instance.id': identity.instanceId,
+      'deployment.environment.name': environment,
+    }),
+    autoDetectResources: false,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    spanProcessors,
+    // Metrics stay with prom-client (/metrics) and logs with pino (stdout): the SDK exports traces only.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: isOperational,
+        // The service client's calls are traced by the undici instrumentation.
+        ignoreOutgoingRequestHook: () => false,
+      }),
+      new UndiciInstrumentation(),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new MongoDBInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      new AmqplibInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
