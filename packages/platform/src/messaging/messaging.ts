@@ -273,7 +273,8 @@ function createDepthReader(
   runners: ReadonlyArray<{ topology: ConsumerTopology }>,
   cacheMs: number,
 ) {
-  let cached: { at: number; values: Array<readonly [string, number]> } | undefined;
+  type Reading = readonly [queue: string, messages: number, consumers?: number];
+  let cached: { at: number; values: Reading[] } | undefined;
   let inspector: { connection: ChannelModel; channel: Channel } | undefined;
 
   async function channelFor(connection: ChannelModel): Promise<Channel> {
@@ -287,17 +288,15 @@ function createDepthReader(
     return channel;
   }
 
-  async function read(): Promise<Array<readonly [string, number]>> {
+  async function read(): Promise<Reading[]> {
     const connection = amqp.current();
     if (!connection) return [];
     const channel = await channelFor(connection);
-    const values: Array<readonly [string, number]> = [];
+    const values: Reading[] = [];
     for (const { topology } of runners) {
-      for (const queue of [
-        topology.queue,
-        ...topology.retryQueues.map((retry) => retry.name),
-        topology.deadLetterQueue,
-      ]) {
+      const work = await channel.checkQueue(topology.queue);
+      values.push([topology.queue, work.messageCount, work.consumerCount] as const);
+      for (const queue of [...topology.retryQueues.map((retry) => retry.name), topology.deadLetterQueue]) {
         const { messageCount } = await channel.checkQueue(queue);
         values.push([queue, messageCount] as const);
       }
@@ -305,7 +304,7 @@ function createDepthReader(
     return values;
   }
 
-  return async (): Promise<ReadonlyArray<readonly [string, number]>> => {
+  return async (): Promise<ReadonlyArray<Reading>> => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.values;
     let timer: NodeJS.Timeout | undefined;
     try {
