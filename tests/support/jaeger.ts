@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadInfraConfig } from '../../scripts/infra/config.js';
 import { ensureJaeger } from '../../scripts/infra/install/jaeger.js';
-import { resolveSecrets } from '../../scripts/infra/secrets.js';
 import { freePort } from '../e2e/helpers/service-process.js';
+import { infraToolContext } from './infra-tools.js';
 
 /** One span as Jaeger's query API returns it. */
 export interface JaegerSpan {
@@ -39,12 +38,9 @@ export interface TestJaeger {
  * infrastructure script's own installer: minutes, once per machine).
  */
 export async function startTestJaeger(): Promise<TestJaeger> {
-  const config = loadInfraConfig();
-  const binary = await ensureJaeger({
-    config,
-    secrets: resolveSecrets({}),
-    progress: (component, message) => process.stderr.write(`${component}: ${message}\n`),
-  });
+  const ctx = infraToolContext();
+  const { config } = ctx;
+  const binary = await ensureJaeger(ctx);
   const [uiPort, grpcPort, otlpPort] = [await freePort(), await freePort(), await freePort()];
   const host = '127.0.0.1';
   const child: ChildProcess = spawn(
