@@ -11,6 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
+  NoopSpanProcessor,
   ParentBasedSampler,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
@@ -32,7 +33,8 @@ function isOperational(request: IncomingMessage): boolean {
  * Starts the OpenTelemetry Node SDK for one service process: its resource (service name, version,
  * instance, environment), a parent-based ratio sampler, OTLP/HTTP export in batches, and the
  * instrumentations of the libraries Flotilla uses (HTTP server and client, undici, pg, MongoDB,
- * ioredis, amqplib). Sentry, when a DSN is set, joins the same tracer provider.
+ * ioredis, amqplib). With only a Sentry DSN the SDK still runs (no exporter), so error reports carry
+ * the trace id of the failed request.
  */
 export async function startTelemetry(
   settings: TelemetryConfig,
@@ -42,14 +44,15 @@ export async function startTelemetry(
   // ES-module imports of instrumented packages are only visible through a loader hook.
   register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: INSTRUMENTED_MODULES } });
 
-  const spanProcessors: SpanProcessor[] = [];
-  if (settings.otlpUrl !== undefined) {
-    spanProcessors.push(
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
-        scheduledDelayMillis: 1000,
-      }),
-    );
-  }
+  // Without an OTLP URL (Sentry only) spans are still made, for the trace ids, but not exported.
+  const spanProcessors: SpanProcessor[] =
+    settings.otlpUrl === undefined
+      ? [new NoopSpanProcessor()]
+      : [
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
+            scheduledDelayMillis: 1000,
+          }),
+        ];
 
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -79,4 +82,8 @@ export async function startTelemetry(
     ],
   });
   sdk.start();
+  if (settings.sentryDsn !== undefined) {
+    const { startSentry } = await import('../errors/sentry.js');
+    startSentry(settings.sentryDsn, identity, environment);
+  }
 }
