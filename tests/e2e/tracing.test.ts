@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
@@ -8,6 +10,7 @@ import { type JaegerSpan, type JaegerTrace, startTestJaeger, type TestJaeger } f
 import {
   baseServiceEnv,
   freePort,
+  repoRoot,
   type ServiceProcess,
   startService,
   waitUntilLive,
@@ -113,7 +116,7 @@ const parentOf = (trace: JaegerTrace, span: JaegerSpan) => {
   return reference && trace.spans.find((candidate) => candidate.spanID === reference.spanID);
 };
 
-describe('tracing a photo upload', () => {
+describe('tracing and logs of a photo upload', () => {
   it('puts the api, both data services and the worker in one trace, parented across the queue', async () => {
     const requestId = `trace-${randomBytes(6).toString('hex')}`;
     const { jobId, auth } = await uploadPhoto(requestId);
@@ -209,4 +212,77 @@ describe('tracing a photo upload', () => {
       ),
     ).toBe(true);
   });
+
+  it("every field the ELK index template and ingest pipeline map is in the services' log lines, with its type", async () => {
+    const elk = join(repoRoot, 'infrastructure', 'observability', 'elk');
+    const template = JSON.parse(await readFile(join(elk, 'index-template.json'), 'utf8')) as {
+      template: { mappings: { properties: Record<string, Mapping> } };
+    };
+    const pipeline = JSON.parse(await readFile(join(elk, 'ingest-pipeline.json'), 'utf8')) as {
+      processors: Array<Record<string, { field: string; copy_from?: string }>>;
+    };
+    const mapped = flatten(template.template.mappings.properties);
+    const lines = [api, worker, data.processes.dataPostgres, data.processes.dataMongo].flatMap(
+      (service) => service.logs,
+    );
+    const appFields = Object.entries(mapped).filter(([path]) => path.startsWith('app.'));
+    expect(appFields.length).toBeGreaterThan(10);
+    for (const [path, type] of appFields) {
+      const key = path.slice('app.'.length);
+      const values = lines.map((line) => line[key]).filter((value) => value !== undefined);
+      expect(values.length, `no log line has ${key}`).toBeGreaterThan(0);
+      for (const value of values)
+        expect(fitsType(value, type), `${key}=${JSON.stringify(value)} as ${type}`).toBe(true);
+    }
+    // Ids are keywords: exact match and aggregations, never analysed text.
+    for (const id of ['request_id', 'trace_id', 'span_id', 'user_id', 'event_id', 'job_id']) {
+      expect(mapped[`app.${id}`]).toBe('keyword');
+    }
+    // The pipeline reads only mapped fields and writes only mapped fields of the same type.
+    const producedBy = new Map<string, string | undefined>();
+    for (const processor of pipeline.processors) {
+      for (const options of Object.values(processor)) {
+        if (options.copy_from) {
+          expect(mapped[options.copy_from], `${options.copy_from} is not mapped`).toBeDefined();
+          expect(mapped[options.field]).toBe(mapped[options.copy_from] === 'text' ? 'text' : 'keyword');
+        } else {
+          expect(mapped[options.field], `${options.field} is not mapped`).toBeDefined();
+        }
+        producedBy.set(options.field, options.copy_from);
+      }
+    }
+    const outside = Object.keys(mapped).filter((path) => !path.startsWith('app.'));
+    for (const path of outside) {
+      // Filebeat writes @timestamp and the raw line in message; the pipeline writes the rest.
+      if (path !== '@timestamp') expect(producedBy.has(path), `nothing writes ${path}`).toBe(true);
+    }
+  });
 });
+
+type Mapping = { type?: string; properties?: Record<string, Mapping> };
+
+function flatten(properties: Record<string, Mapping>, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, mapping] of Object.entries(properties)) {
+    if (mapping.properties) Object.assign(out, flatten(mapping.properties, `${prefix}${name}.`));
+    else if (mapping.type) out[`${prefix}${name}`] = mapping.type;
+  }
+  return out;
+}
+
+function fitsType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'keyword':
+    case 'text':
+      return typeof value === 'string';
+    case 'short':
+      return Number.isInteger(value) && Math.abs(value as number) <= 32_767;
+    case 'integer':
+    case 'long':
+      return Number.isInteger(value);
+    case 'date':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+    default:
+      return false;
+  }
+}
