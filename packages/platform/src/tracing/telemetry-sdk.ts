@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { register } from 'node:module';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -20,9 +19,6 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { TelemetryConfig } from '../config/telemetry-env.js';
 import type { ServiceIdentity } from './service-identity.js';
 
-/** Libraries whose ES-module imports are intercepted for instrumentation (nothing else is). */
-const INSTRUMENTED_MODULES = ['pg', 'mongodb', 'ioredis', 'amqplib', 'undici', 'sharp'];
-
 /** Operational endpoints polled by probes and Prometheus: no spans for them. */
 function isOperational(request: IncomingMessage): boolean {
   const url = request.url ?? '';
@@ -41,9 +37,6 @@ export async function startTelemetry(
   identity: ServiceIdentity,
   environment: string,
 ): Promise<void> {
-  // ES-module imports of instrumented packages are only visible through a loader hook.
-  register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: INSTRUMENTED_MODULES } });
-
   // Without an OTLP URL (Sentry only) spans are still made, for the trace ids, but not exported.
   const spanProcessors: SpanProcessor[] =
     settings.otlpUrl === undefined
@@ -76,7 +69,11 @@ export async function startTelemetry(
       }),
       new UndiciInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true }),
-      new MongoDBInstrumentation({ requireParentSpan: true }),
+      new MongoDBInstrumentation({
+        requireParentSpan: true,
+        // The command's shape only: never the values (file chunks, personal data), and nothing big to encode.
+        dbStatementSerializer: (command) => JSON.stringify(Object.keys(command)),
+      }),
       new IORedisInstrumentation({ requireParentSpan: true }),
       new AmqplibInstrumentation(),
     ],
