@@ -18,6 +18,11 @@ export interface InfraPorts {
   /** Jaeger's OTLP/HTTP receiver. */
   jaegerOtlp: number;
   prometheus: number;
+  nodeExporter: number;
+  postgresExporter: number;
+  redisExporter: number;
+  /** RabbitMQ's `rabbitmq_prometheus` plugin. */
+  rabbitmqPrometheus: number;
 }
 
 /** Everything the infrastructure script takes from the environment, parsed once. */
@@ -62,6 +67,10 @@ const PORT_DEFAULTS: Record<string, [keyof InfraPorts, number]> = {
   JAEGER_UI_PORT: ['jaegerUi', 16686],
   JAEGER_OTLP_PORT: ['jaegerOtlp', 4318],
   PROMETHEUS_PORT: ['prometheus', 9090],
+  NODE_EXPORTER_PORT: ['nodeExporter', 9100],
+  POSTGRES_EXPORTER_PORT: ['postgresExporter', 9187],
+  REDIS_EXPORTER_PORT: ['redisExporter', 9121],
+  RABBITMQ_PROMETHEUS_PORT: ['rabbitmqPrometheus', 15692],
 };
 
 /** The repository root, found from this file's location (scripts/infra/config.ts). */

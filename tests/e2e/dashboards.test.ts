@@ -5,7 +5,12 @@ import { parse } from 'yaml';
 import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
 import { workerTestEnv } from '../../services/worker/test/support/worker-harness.js';
 import { type DataServices, isolatedRedisUrl, startDataServices } from '../support/data-services.js';
-import { queryPrometheus, startTestPrometheus, type TestServer } from '../support/prometheus.js';
+import {
+  queryPrometheus,
+  startTestExporters,
+  startTestPrometheus,
+  type TestServer,
+} from '../support/prometheus.js';
 import { metricNames } from '../support/promql-names.js';
 import {
   baseServiceEnv,
@@ -38,6 +43,7 @@ let vhost: TestVhost;
 let api: ServiceProcess;
 let worker: ServiceProcess;
 let prometheus: TestServer;
+let exporters: Awaited<ReturnType<typeof startTestExporters>>;
 
 beforeAll(async () => {
   data = await startDataServices();
@@ -64,12 +70,14 @@ beforeAll(async () => {
   await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
   const rules = await readFile(join(observability, 'prometheus', 'rules', 'flotilla.alerts.yml'), 'utf8');
   const target = (url: string) => url.replace(/^http:\/\//, '');
+  exporters = await startTestExporters();
   prometheus = await startTestPrometheus({
     jobs: [
       { job: 'api', targets: [target(api.url(''))] },
       { job: 'worker', targets: [target(worker.url(''))] },
       { job: 'data-postgres', targets: [target(data.dataPostgresUrl)] },
       { job: 'data-mongo', targets: [target(data.dataMongoUrl)] },
+      ...exporters.jobs,
     ],
     rules: { 'flotilla.alerts.yml': rules },
   });
@@ -80,6 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prometheus?.stop();
+  await exporters?.stop();
   for (const service of [api, worker]) {
     if (service && service.child.exitCode === null) {
       service.child.kill('SIGTERM');
@@ -122,6 +131,16 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>):
 }
 
 describe('dashboards and alerts on live metrics', () => {
+  it('scrapes the infrastructure exporters: PostgreSQL and Redis up, host metrics present', async () => {
+    for (const expr of ['pg_up == 1', 'redis_up == 1', 'node_load1', 'up{job=~"node|postgres|redis"} == 1']) {
+      const result = await eventually(expr, async () => {
+        const found = await queryPrometheus(prometheus.url, expr);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(result.length).toBeGreaterThan(0);
+    }
+  });
+
   it('only the dashboards listed with a reason are left out', async () => {
     const files = (await readdir(join(observability, 'grafana', 'dashboards'))).filter((file) =>
       file.endsWith('.json'),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderPrometheusConfig, type ScrapeJob } from '../../scripts/infra/components/prometheus.js';
 import { freePort } from '../e2e/helpers/service-process.js';
-import { ensureDebianTool } from './infra-tools.js';
+import { ensureDebianTool, infraToolContext } from './infra-tools.js';
 
 /** A server process of a test's own (Prometheus or Alertmanager) on a free loopback port. */
 export interface TestServer {
@@ -136,4 +136,42 @@ export async function queryPrometheus(
   };
   if (body.status !== 'success') throw new Error(`query failed: ${expr}: ${body.error}`);
   return body.data?.result ?? [];
+}
+
+/**
+ * Starts the infrastructure's Prometheus exporters (node, PostgreSQL, Redis: the infrastructure
+ * script's own components, Debian packages) on free ports against the running infrastructure.
+ */
+export async function startTestExporters(): Promise<{ jobs: ScrapeJob[]; stop(): Promise<void> }> {
+  const { nodeExporter, postgresExporter, redisExporter } = await import(
+    '../../scripts/infra/components/exporters.js'
+  );
+  const ctx = infraToolContext();
+  const ports = ctx.config.ports;
+  ports.nodeExporter = await freePort();
+  ports.postgresExporter = await freePort();
+  ports.redisExporter = await freePort();
+  const children: ChildProcess[] = [];
+  const jobs: ScrapeJob[] = [];
+  for (const [job, component] of [
+    ['node', nodeExporter],
+    ['postgres', postgresExporter],
+    ['redis', redisExporter],
+  ] as const) {
+    await component.install(ctx);
+    const spec = await component.prepare(ctx);
+    children.push(spawn(spec.command, spec.args, { env: spec.env, stdio: 'ignore' }));
+    jobs.push({ job, targets: [component.localUrl(ctx).replace(/^http:\/\//, '')] });
+  }
+  return {
+    jobs,
+    async stop() {
+      for (const child of children) {
+        if (child.exitCode !== null) continue;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Component } from '../component.js';
 import { ensureExecutable } from '../install/apt.js';
 import { httpGet, isHttpOk } from '../probes.js';
+import { infrastructureJobs } from './exporters.js';
 
 /** One scrape job of a generated Prometheus configuration. */
 export interface ScrapeJob {
@@ -56,7 +57,8 @@ export function alertRuleFiles(repoRoot: string): string[] {
 
 /**
  * Prometheus from Debian's `prometheus` package (optional, `infra up --observability`): scrapes the
- * five services on their native ports every 5 s and evaluates the alert rules of
+ * five services on their native ports and the infrastructure (node, PostgreSQL and Redis exporters,
+ * RabbitMQ's plugin) every 5 s and evaluates the alert rules of
  * `infrastructure/observability/prometheus/rules/`. Data in `.data/prometheus`.
  */
 export const prometheus: Component = {
@@ -84,7 +86,7 @@ export const prometheus: Component = {
     await writeFile(
       file,
       renderPrometheusConfig({
-        jobs: nativeServiceJobs(config.baseEnv, config.host),
+        jobs: [...nativeServiceJobs(config.baseEnv, config.host), ...infrastructureJobs(ctx)],
         ruleFiles: alertRuleFiles(config.repoRoot),
         scrapeIntervalSeconds: 5,
       }),
