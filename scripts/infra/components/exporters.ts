@@ -9,6 +9,8 @@ import { redis } from './redis.js';
 
 interface ExporterSpec {
   name: string;
+  /** Components it reads from, provided first. */
+  after?: readonly string[];
   /** The Debian package, which is also the program's name. */
   pkg: string;
   port: keyof InfraPorts;
@@ -25,6 +27,7 @@ function exporter(spec: ExporterSpec): Component {
     name: spec.name,
     urlVar: `${spec.name.toUpperCase().replaceAll('-', '_')}_URL`,
     acceptsExternal: false,
+    ...(spec.after ? { after: spec.after } : {}),
     portVars: [spec.portVar],
     startTimeoutMs: 30_000,
     ports: (ctx) => [ctx.config.ports[spec.port]],
@@ -60,6 +63,7 @@ export const nodeExporter = exporter({
 /** PostgreSQL server metrics (connections, transactions, locks) of the infrastructure's database. */
 export const postgresExporter = exporter({
   name: 'postgres-exporter',
+  after: ['postgres'],
   pkg: 'prometheus-postgres-exporter',
   port: 'postgresExporter',
   portVar: 'POSTGRES_EXPORTER_PORT',
@@ -74,6 +78,7 @@ export const postgresExporter = exporter({
 /** Redis metrics (memory, clients, commands, keys). The password goes through the environment. */
 export const redisExporter = exporter({
   name: 'redis-exporter',
+  after: ['redis'],
   pkg: 'prometheus-redis-exporter',
   port: 'redisExporter',
   portVar: 'REDIS_EXPORTER_PORT',
