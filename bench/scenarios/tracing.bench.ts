@@ -44,7 +44,7 @@ async function measureStack(
   quick: boolean,
   photo: Buffer,
 ): Promise<StackResult> {
-  const data = await startDataServices({ ...tracing, LOG_LEVEL: 'warn' });
+  const data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'warn' } });
   const vhost = await createTestVhost('bench-tracing');
   const redisUrl = isolatedRedisUrl(15);
   const worker = startService('worker', await freePort(), {
