@@ -20,7 +20,9 @@ function collectNul(value: unknown, path: string, errors: FieldError[], depth: n
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => collectNul(item, `${path}/${index}`, errors, depth + 1));
+    value.forEach((item, index) => {
+      collectNul(item, `${path}/${index}`, errors, depth + 1);
+    });
     return;
   }
   if (typeof value === 'object' && value !== null && !isStream(value)) {
