@@ -12,7 +12,8 @@ import { freePort, repoRoot } from './helpers/service-process.js';
  * Sentry end to end with a local envelope receiver standing in for sentry.io: a service on the
  * platform's HTTP stack, started with the telemetry bootstrap and SENTRY_DSN, reports an unexpected
  * route error once, with the request id, the trace id of the request, release and environment, and
- * without the password or e-mail address of the request body.
+ * without the password or e-mail address of the request body; the request's spans reach Sentry too,
+ * through the same tracer provider.
  */
 
 interface Envelope {
@@ -146,5 +147,26 @@ describe('error reporting to Sentry', () => {
 
     expect(envelope.raw).not.toContain(password);
     expect(envelope.raw).not.toContain(email);
+
+    // Sentry shares the process's tracer provider: the request's spans arrive as a transaction of
+    // the same trace.
+    const transaction = await (async () => {
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const found = envelopes
+          .flatMap((entry) => entry.items.filter((item) => item.header.type === 'transaction'))
+          .find(
+            (item) =>
+              (item.payload.contexts as { trace?: { trace_id?: string } }).trace?.trace_id ===
+              logLine?.trace_id,
+          );
+        if (found || Date.now() > until) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    expect(transaction?.payload.transaction).toBe('POST /api/v1/orders');
+    const everything = JSON.stringify(envelopes.map((entry) => entry.raw));
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(email);
   });
 });

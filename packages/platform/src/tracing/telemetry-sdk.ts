@@ -29,8 +29,9 @@ function isOperational(request: IncomingMessage): boolean {
  * Starts the OpenTelemetry Node SDK for one service process: its resource (service name, version,
  * instance, environment), a parent-based ratio sampler, OTLP/HTTP export in batches, and the
  * instrumentations of the libraries Flotilla uses (HTTP server and client, undici, pg, MongoDB,
- * ioredis, amqplib). With only a Sentry DSN the SDK still runs (no exporter), so error reports carry
- * the trace id of the failed request.
+ * ioredis, amqplib). With a Sentry DSN, Sentry's span processor joins the same provider; with only a
+ * DSN the SDK still runs (no OTLP exporter), so error reports and Sentry transactions carry the trace
+ * id of the request.
  */
 export async function startTelemetry(
   settings: TelemetryConfig,
@@ -46,6 +47,11 @@ export async function startTelemetry(
             scheduledDelayMillis: 1000,
           }),
         ];
+
+  if (settings.sentryDsn !== undefined) {
+    const { startSentry } = await import('../errors/sentry.js');
+    spanProcessors.push(startSentry(settings.sentryDsn, identity, environment, settings.sampleRatio));
+  }
 
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -79,8 +85,4 @@ export async function startTelemetry(
     ],
   });
   sdk.start();
-  if (settings.sentryDsn !== undefined) {
-    const { startSentry } = await import('../errors/sentry.js');
-    startSentry(settings.sentryDsn, identity, environment);
-  }
 }

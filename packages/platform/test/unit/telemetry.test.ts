@@ -159,6 +159,17 @@ describe('error reports', () => {
         nested: { token: 'abc', note: 'mail ada@example.com' },
       },
       breadcrumbs: [{ message: 'password hunter2' }],
+      spans: [
+        {
+          span_id: 'a',
+          trace_id: 'b',
+          start_timestamp: 0,
+          data: {
+            'http.url': 'http://127.0.0.1/api/v1/users?email=ada@example.com',
+            'http.status_code': 200,
+          },
+        },
+      ],
     });
     const text = JSON.stringify(event);
     expect(text).not.toContain('hunter2');
@@ -167,5 +178,9 @@ describe('error reports', () => {
     expect(event.request).toEqual({ method: 'POST', url: 'http://127.0.0.1/api/v1/auth/login' });
     expect(event.user).toEqual({ id: 'u-1' });
     expect(event.extra).toMatchObject({ attempt: 2 });
+    expect(event.spans?.[0]?.data).toEqual({
+      'http.url': 'http://127.0.0.1/api/v1/users',
+      'http.status_code': 200,
+    });
   });
 });
