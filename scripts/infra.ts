@@ -3,6 +3,7 @@
  * PostgreSQL, Redis, RabbitMQ, a MongoDB-wire server (FerretDB), ChromaDB and the nginx gateway.
  *
  *   npm run infra -- up              start what is missing, reuse what runs; writes .data/infra.env
+ *   npm run infra -- up --observability   ... and Jaeger + Prometheus (optional: not in CI)
  *   npm run infra -- status          one line per component: state, URL, version
  *   npm run infra -- down [--purge]  stop what `up` started; --purge also deletes .data/
  *   npm run infra -- down <name...>  stop only the named components (as the launcher does on Ctrl-C)
@@ -17,15 +18,19 @@ import { infraStatus } from './infra/commands/status.js';
 import { infraUp } from './infra/commands/up.js';
 import { loadInfraConfig } from './infra/config.js';
 import { withInfraLock } from './infra/lock.js';
-import { COMPONENTS } from './infra/registry.js';
+import { ALL_COMPONENTS } from './infra/registry.js';
 
-const USAGE = 'usage: npm run infra -- up | status | down [--purge | <component>...]';
+const USAGE = 'usage: npm run infra -- up [--observability] | status | down [--purge | <component>...]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...flags] = argv;
-  const names = new Set(COMPONENTS.map((component) => component.name));
+  const names = new Set(ALL_COMPONENTS.map((component) => component.name));
   const only = command === 'down' ? flags.filter((flag) => names.has(flag)) : [];
-  const unknown = flags.filter((flag) => !(command === 'down' && (flag === '--purge' || names.has(flag))));
+  const known = (flag: string) =>
+    command === 'down'
+      ? flag === '--purge' || names.has(flag)
+      : command === 'up' && flag === '--observability';
+  const unknown = flags.filter((flag) => !known(flag));
   if (unknown.length > 0) {
     console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
     return 2;
@@ -39,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     );
   switch (command) {
     case 'up':
-      return locked(() => infraUp(config));
+      return locked(() => infraUp(config, flags.includes('--observability')));
     case 'status':
       return infraStatus(config);
     case 'down':

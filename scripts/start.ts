@@ -6,7 +6,8 @@
  *   4. prints the URLs; Ctrl-C (or SIGTERM) stops every process it started, services first, then the
  *      infrastructure components that this run brought up (servers that were already running stay).
  *
- * Options: --watch (services run from source with tsx watch), --keep-infra (leave infrastructure up).
+ * Options: --watch (services run from source with tsx watch), --keep-infra (leave infrastructure up),
+ * --observability (also Jaeger and Prometheus; the services export their traces to Jaeger).
  * Environment: `.env` at the repository root overrides anything (see `.env.example`).
  */
 import { spawn } from 'node:child_process';
@@ -30,12 +31,18 @@ import { type Supervised, startSupervised, stopSupervised } from './lib/supervis
 const repoRoot = join(import.meta.dirname, '..');
 await reRunOnSupportedNode(repoRoot, 'npm start');
 const { values } = parseArgs({
-  options: { watch: { type: 'boolean', default: false }, 'keep-infra': { type: 'boolean', default: false } },
+  options: {
+    watch: { type: 'boolean', default: false },
+    'keep-infra': { type: 'boolean', default: false },
+    observability: { type: 'boolean', default: false },
+  },
 });
 const colour = Boolean(process.stdout.isTTY);
 const running: Supervised[] = [];
 let startedInfra: string[] = [];
 let stopping: Promise<void> | undefined;
+/** The telemetry bootstrap every service process loads first (a no-op unless tracing or Sentry is configured). */
+const TELEMETRY = '@flotilla/platform/telemetry';
 
 function say(message: string): void {
   process.stdout.write(`${colour ? '\u001b[1m' : ''}flotilla${colour ? '\u001b[0m' : ''} │ ${message}\n`);
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
 
   say('bringing the infrastructure up…');
-  const infra = await infraUp(repoRoot);
+  const infra = await infraUp(repoRoot, values.observability);
   startedInfra = infra.started;
   if (!infra.ok) {
     say('the infrastructure could not be brought up (see above)');
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
     : {};
   const shared: NodeJS.ProcessEnv = { ...(await readInfraEnv(repoRoot)), ...process.env, ...userEnv };
   shared.LOG_PRETTY ??= colour ? 'true' : 'false';
+  if (values.observability && shared.JAEGER_OTLP_URL) shared.TRACING_OTLP_URL ??= shared.JAEGER_OTLP_URL;
   const secrets = await ensureDevSecrets(repoRoot);
   const ports = servicePorts(shared);
   const busy = await busyPorts(ports);
@@ -158,10 +166,12 @@ async function main(): Promise<void> {
             join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
             'watch',
             '--conditions=flotilla-source',
+            '--import',
+            TELEMETRY,
             'src/main.ts',
           ],
         ]
-      : [process.execPath, ['--enable-source-maps', 'dist/main.js']];
+      : [process.execPath, ['--enable-source-maps', '--import', TELEMETRY, 'dist/main.js']];
     const process_ = startSupervised(service.name, index, command, args as string[], { cwd, env, colour });
     running.push(process_);
     void process_.exited.then((code) => {
@@ -187,6 +197,10 @@ async function main(): Promise<void> {
     say(
       `  ${service.name.padEnd(14)} http://127.0.0.1:${ports[service.name]}  health /health/ready, metrics /metrics${extra}`,
     );
+  }
+  if (values.observability) {
+    say(`  jaeger         ${shared.JAEGER_URL ?? 'not running'}  (traces: search by service)`);
+    say(`  prometheus     ${shared.PROMETHEUS_URL ?? 'not running'}  (alerts at /alerts)`);
   }
   say(`  pids           ${running.map((process_) => `${process_.name}=${process_.child.pid}`).join(' ')}`);
   say('press Ctrl-C to stop everything');

@@ -13,6 +13,16 @@ export interface InfraPorts {
   chroma: number;
   gateway: number;
   api: number;
+  /** Jaeger's query API and UI (its gRPC query port is the one below it). */
+  jaegerUi: number;
+  /** Jaeger's OTLP/HTTP receiver. */
+  jaegerOtlp: number;
+  prometheus: number;
+  nodeExporter: number;
+  postgresExporter: number;
+  redisExporter: number;
+  /** RabbitMQ's `rabbitmq_prometheus` plugin. */
+  rabbitmqPrometheus: number;
 }
 
 /** Everything the infrastructure script takes from the environment, parsed once. */
@@ -54,6 +64,13 @@ const PORT_DEFAULTS: Record<string, [keyof InfraPorts, number]> = {
   CHROMA_PORT: ['chroma', 8100],
   GATEWAY_PORT: ['gateway', 8080],
   API_PORT: ['api', 8000],
+  JAEGER_UI_PORT: ['jaegerUi', 16686],
+  JAEGER_OTLP_PORT: ['jaegerOtlp', 4318],
+  PROMETHEUS_PORT: ['prometheus', 9090],
+  NODE_EXPORTER_PORT: ['nodeExporter', 9100],
+  POSTGRES_EXPORTER_PORT: ['postgresExporter', 9187],
+  REDIS_EXPORTER_PORT: ['redisExporter', 9121],
+  RABBITMQ_PROMETHEUS_PORT: ['rabbitmqPrometheus', 15692],
 };
 
 /** The repository root, found from this file's location (scripts/infra/config.ts). */

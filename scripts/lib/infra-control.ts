@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readLiveRecord } from '../infra/processes.js';
-import { COMPONENTS } from '../infra/registry.js';
+import { ALL_COMPONENTS } from '../infra/registry.js';
 
 /** Components whose server process the infrastructure script started and still runs (its pid records). */
 export async function runningInfraComponents(repoRoot: string): Promise<string[]> {
   const runDir = join(repoRoot, '.data', 'run');
   const alive: string[] = [];
-  for (const component of COMPONENTS) {
+  for (const component of ALL_COMPONENTS) {
     if (await readLiveRecord(runDir, component.name)) alive.push(component.name);
   }
   return alive;
@@ -30,11 +30,15 @@ function runInfra(repoRoot: string, args: string[]): Promise<number> {
 
 /**
  * Runs `infra up` and tells which components this call started (as opposed to servers that were
- * already running, which a launcher must leave alone when it stops).
+ * already running, which a launcher must leave alone when it stops). With `observability`, Jaeger
+ * and Prometheus are provided too.
  */
-export async function infraUp(repoRoot: string): Promise<{ ok: boolean; started: string[] }> {
+export async function infraUp(
+  repoRoot: string,
+  observability = false,
+): Promise<{ ok: boolean; started: string[] }> {
   const before = new Set(await runningInfraComponents(repoRoot));
-  const code = await runInfra(repoRoot, ['up']);
+  const code = await runInfra(repoRoot, observability ? ['up', '--observability'] : ['up']);
   const after = await runningInfraComponents(repoRoot);
   return { ok: code === 0, started: after.filter((component) => !before.has(component)) };
 }

@@ -23,6 +23,7 @@ export {
   toCommonConfig,
 } from './config/common.js';
 export { ConfigError, type ConfigIssue, type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export { type TelemetryConfig, telemetryEnv, toTelemetryConfig } from './config/telemetry-env.js';
 export {
   enterContext,
   getContext,
@@ -157,3 +158,10 @@ export {
   type ServiceRuntime,
   type ServiceRuntimeOptions,
 } from './service/service-runtime.js';
+export {
+  currentTraceFields,
+  currentTraceId,
+  flushTraces,
+  type SpanAttributes,
+  withSpan,
+} from './tracing/trace-context.js';

@@ -5,7 +5,7 @@ import { loadContext } from '../context.js';
 import { stopLocal } from '../lifecycle.js';
 import { componentLine, seconds, symbols } from '../output.js';
 import { readLiveRecord } from '../processes.js';
-import { COMPONENTS } from '../registry.js';
+import { ALL_COMPONENTS } from '../registry.js';
 
 /**
  * `infra down`: stops, in reverse start order, only the servers a previous `up` started (pid files
@@ -15,7 +15,7 @@ import { COMPONENTS } from '../registry.js';
 export async function infraDown(config: InfraConfig, purge: boolean, only: string[] = []): Promise<number> {
   const { ctx } = await loadContext(config, false);
   let failed = 0;
-  for (const component of [...COMPONENTS].reverse()) {
+  for (const component of [...ALL_COMPONENTS].reverse()) {
     if (only.length > 0 && !only.includes(component.name)) continue;
     const record = await readLiveRecord(config.runDir, component.name);
     if (!record) {

@@ -4,15 +4,17 @@ import { loadContext } from '../context.js';
 import { infraEnvPath, writeInfraEnv } from '../env-file.js';
 import { provide } from '../lifecycle.js';
 import { componentLine, seconds, symbols } from '../output.js';
-import { COMPONENTS } from '../registry.js';
+import { COMPONENTS, OBSERVABILITY_COMPONENTS } from '../registry.js';
 import { maskUrl } from '../urls.js';
 
 /**
  * `infra up`: provides every component in parallel (external, reused or started), a component
  * waiting only for those it needs (`after`), then writes the resolved URLs to `.data/infra.env`.
- * Returns the exit code: 1 when any component is missing.
+ * With `observability`, Jaeger, the exporters and Prometheus too. Returns the exit code: 1 when any
+ * component is missing.
  */
-export async function infraUp(config: InfraConfig): Promise<number> {
+export async function infraUp(config: InfraConfig, observability = false): Promise<number> {
+  const components = observability ? [...COMPONENTS, ...OBSERVABILITY_COMPONENTS] : COMPONENTS;
   const startedAt = Date.now();
   const { ctx, envFile } = await loadContext(config, true);
   const failures: ComponentError[] = [];
@@ -52,7 +54,7 @@ export async function infraUp(config: InfraConfig): Promise<number> {
   }
 
   // Every promise is registered before any awaits a prerequisite; `after` names earlier components.
-  for (const component of COMPONENTS) provided.set(component.name, provideOne(component));
+  for (const component of components) provided.set(component.name, provideOne(component));
   await Promise.all(provided.values());
   await writeInfraEnv(config.repoRoot, envFile);
   if (failures.length === 0) {

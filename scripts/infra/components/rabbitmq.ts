@@ -75,6 +75,7 @@ async function prepare(ctx: InfraContext) {
     RABBITMQ_BIND_ADDRESS: config.host,
     RABBITMQ_PORT: config.ports.rabbitmq,
     RABBITMQ_MANAGEMENT_PORT: config.ports.rabbitmqManagement,
+    RABBITMQ_PROMETHEUS_PORT: config.ports.rabbitmqPrometheus,
     RABBITMQ_USER: USER,
     RABBITMQ_PASSWORD: ctx.secrets.rabbitmq,
   });
@@ -121,12 +122,13 @@ export const rabbitmq: Component = {
   name: 'rabbitmq',
   urlVar: 'RABBITMQ_URL',
   acceptsExternal: true,
-  portVars: ['RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'RABBITMQ_DIST_PORT'],
+  portVars: ['RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'RABBITMQ_DIST_PORT', 'RABBITMQ_PROMETHEUS_PORT'],
   startTimeoutMs: 120_000,
   ports: (ctx) => [
     ctx.config.ports.rabbitmq,
     ctx.config.ports.rabbitmqManagement,
     ctx.config.ports.rabbitmqDist,
+    ctx.config.ports.rabbitmqPrometheus,
   ],
   localUrl: (ctx) => `amqp://${USER}:${ctx.secrets.rabbitmq}@${ctx.config.host}:${ctx.config.ports.rabbitmq}`,
   extraEnv: (ctx, external) => ({

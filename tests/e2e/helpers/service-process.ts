@@ -55,9 +55,19 @@ export function baseServiceEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Starts `services/<name>/src/main.ts` in its own Node process (TypeScript loaded by tsx). */
+/**
+ * Starts `services/<name>/src/main.ts` in its own Node process (TypeScript loaded by tsx), with the
+ * telemetry bootstrap loaded first as in production (inactive unless the env configures tracing).
+ */
 export function startService(name: string, port: number, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, ['--conditions=flotilla-source', '--import', 'tsx', 'src/main.ts'], {
+  const args = [
+    '--conditions=flotilla-source',
+    '--import',
+    'tsx',
+    '--import',
+    '@flotilla/platform/telemetry',
+  ];
+  const child = spawn(process.execPath, [...args, 'src/main.ts'], {
     cwd: join(repoRoot, 'services', name),
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import { type Static, type TObject, Type } from 'typebox';
+import { telemetryEnv } from './telemetry-env.js';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LogLevel = Type.Union(
@@ -50,6 +51,7 @@ export function commonEnv(defaultPort: number) {
       default: 1024 * 1024,
       description: 'Largest JSON request body accepted (413 above).',
     }),
+    ...telemetryEnv(),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { getRequestId } from '../context/request-context.js';
+import { getContext, getRequestId } from '../context/request-context.js';
 import { DomainError } from '../errors/domain-error.js';
+import { reportError } from '../errors/error-reporting.js';
 import { platformErrors } from '../errors/platform-errors.js';
 import {
   type FieldError,
@@ -168,7 +169,7 @@ export function sendProblem(reply: FastifyReply, body: ProblemDetails): FastifyR
 
 /**
  * Installs the problem+json error handler and the 404 handler. Server errors are logged with their
- * stack; clients only ever see the problem body (never a stack trace or an internal message).
+ * stack and reported (Sentry, when configured); clients only ever see the problem body (never a stack trace or an internal message).
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
@@ -178,6 +179,12 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: error, code: body.code }, 'request failed: unavailable');
     } else if (body.status >= 500) {
       request.log.error({ err: error, code: body.code }, 'request failed');
+      reportError(error, {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        ...(getContext()?.userId ? { userId: getContext()?.userId } : {}),
+      });
     } else {
       request.log.info({ code: body.code, status: body.status }, 'request rejected');
     }

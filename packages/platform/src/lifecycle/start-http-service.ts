@@ -1,6 +1,7 @@
 import type { Health } from '../health/health.js';
 import type { HttpApp } from '../http/create-http-app.js';
 import type { Logger } from '../logging/logger.js';
+import { flushTraces } from '../tracing/trace-context.js';
 import { createShutdown, handleProcessSignals, type Shutdown } from './shutdown.js';
 
 /** Options of {@link startHttpService}. */
@@ -21,7 +22,7 @@ export interface StartHttpServiceOptions {
 
 /**
  * Listens, then on SIGTERM/SIGINT: readiness answers 503 at once, the listener stops accepting,
- * in-flight requests finish, `closers` run, and the process exits 0 (1 if a step failed or the
+ * in-flight requests finish, `closers` run, buffered spans are exported, and the process exits 0 (1 if a step failed or the
  * deadline passed). Returns the shutdown sequence and the bound address.
  */
 export async function startHttpService(
@@ -44,6 +45,8 @@ export async function startHttpService(
     }
   });
   for (const closer of options.closers ?? []) shutdown.add(closer.name, closer.close);
+  // Last: the spans of the shutdown itself are exported too.
+  shutdown.add('telemetry', flushTraces);
   handleProcessSignals(shutdown, logger, options.exit ?? ((code) => process.exit(code)));
 
   const address = await app.listen({ host: options.host, port: options.port });

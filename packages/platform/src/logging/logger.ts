@@ -1,5 +1,6 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
 import { getContext } from '../context/request-context.js';
+import { currentTraceFields } from '../tracing/trace-context.js';
 
 export type { Logger } from 'pino';
 
@@ -12,7 +13,7 @@ export interface CreateLoggerOptions {
   pretty?: boolean;
   /** Where JSON lines go (tests pass a stream to inspect output). Defaults to stdout. */
   destination?: NodeJS.WritableStream;
-  /** Extra trace fields (`trace_id`, `span_id`) provider, filled in by the tracing module when enabled. */
+  /** Trace fields (`trace_id`, `span_id`) provider; by default those of the active OpenTelemetry span. */
   traceFields?: () => Record<string, string> | undefined;
 }
 
@@ -74,7 +75,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       if (context?.requestId) fields.request_id = context.requestId;
       if (context?.userId) fields.user_id = context.userId;
       if (context?.caller) fields.caller = context.caller;
-      const trace = options.traceFields?.();
+      const trace = (options.traceFields ?? currentTraceFields)();
       if (trace) Object.assign(fields, trace);
       return fields;
     },

@@ -7,7 +7,9 @@ export type DeadLetterReasonKind = 'invalid' | 'rejected' | 'retries_exhausted';
 export type ConsumeOutcome = 'ack' | 'retry' | 'deferred' | 'dead_letter' | 'duplicate' | 'invalid';
 
 /** Source of queue depths, read when Prometheus scrapes (see {@link MessagingMetrics.addDepthSource}). */
-export type QueueDepthSource = () => Promise<ReadonlyArray<readonly [queue: string, messages: number]>>;
+export type QueueDepthSource = () => Promise<
+  ReadonlyArray<readonly [queue: string, messages: number, consumers?: number]>
+>;
 
 /** The message metrics of a service, registered once on its registry. */
 export interface MessagingMetrics {
@@ -17,6 +19,8 @@ export interface MessagingMetrics {
   retried: Counter<'queue'>;
   deadLettered: Counter<'queue' | 'reason_kind'>;
   queueDepth: Gauge<'queue'>;
+  /** Consumers attached to each work queue this service consumes (all replicas), read at scrape time. */
+  queueConsumers: Gauge<'queue'>;
   /** Adds a source of queue depths for the `queue_depth` gauge; returns its remover. */
   addDepthSource(source: QueueDepthSource): () => void;
 }
@@ -78,6 +82,21 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
         for (const result of results) {
           if (result.status !== 'fulfilled') continue;
           for (const [queue, messages] of result.value) this.set({ queue }, messages);
+        }
+      },
+    }),
+    queueConsumers: new Gauge({
+      name: 'queue_consumers',
+      help: 'Consumers attached to a work queue this service consumes (every replica counts), read at scrape time.',
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        const results = await Promise.allSettled([...sources].map((source) => source()));
+        for (const result of results) {
+          if (result.status !== 'fulfilled') continue;
+          for (const [queue, , consumers] of result.value) {
+            if (consumers !== undefined) this.set({ queue }, consumers);
+          }
         }
       },
     }),

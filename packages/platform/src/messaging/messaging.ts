@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import { createIdempotencyMarkers } from '../redis/idempotency-markers.js';
+import { injectTraceHeaders, withMessageTraceContext } from '../tracing/trace-context.js';
 import { type AmqpConnection, createAmqpConnection, type ReconnectOptions } from './amqp-connection.js';
 import {
   type ConsumerRunner,
@@ -64,9 +65,9 @@ export interface MessagingOptions {
    * every connect, so events published before a consumer first runs wait in its queue.
    */
   queues?: ReadonlyArray<DeclaredQueue>;
-  /** Tracing hook: adds `traceparent`/`tracestate` of the current span to outgoing headers. */
+  /** Tracing hook: adds `traceparent`/`tracestate` of the current span to outgoing headers (default: OpenTelemetry's propagator). */
   injectTraceHeaders?: InjectTraceHeaders;
-  /** Tracing hook: runs a handler inside the trace context of the message's headers. */
+  /** Tracing hook: runs a handler inside the trace context of the message's headers (default: a consumer span parented on them). */
   withTraceContext?: WithTraceContext;
 }
 
@@ -152,7 +153,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
     logger,
     metrics,
     publishTimeoutMs,
-    ...(options.injectTraceHeaders ? { injectTraceHeaders: options.injectTraceHeaders } : {}),
+    injectTraceHeaders: options.injectTraceHeaders ?? injectTraceHeaders,
   });
   const runners: Array<{ runner: ConsumerRunner; topology: ConsumerTopology }> = [];
   const queueType = (connection: ChannelModel): QueueType =>
@@ -231,7 +232,8 @@ export function createMessaging(options: MessagingOptions): Messaging {
           queueType,
           deliveryLimit: options.deliveryLimit ?? 20,
           publishTimeoutMs,
-          ...(options.withTraceContext ? { withTraceContext: options.withTraceContext } : {}),
+          withTraceContext:
+            options.withTraceContext ?? ((headers, fn) => withMessageTraceContext(queue, headers, fn)),
         },
       );
       await amqp.waitForConnection(publishTimeoutMs);
@@ -271,7 +273,8 @@ function createDepthReader(
   runners: ReadonlyArray<{ topology: ConsumerTopology }>,
   cacheMs: number,
 ) {
-  let cached: { at: number; values: Array<readonly [string, number]> } | undefined;
+  type Reading = readonly [queue: string, messages: number, consumers?: number];
+  let cached: { at: number; values: Reading[] } | undefined;
   let inspector: { connection: ChannelModel; channel: Channel } | undefined;
 
   async function channelFor(connection: ChannelModel): Promise<Channel> {
@@ -285,17 +288,15 @@ function createDepthReader(
     return channel;
   }
 
-  async function read(): Promise<Array<readonly [string, number]>> {
+  async function read(): Promise<Reading[]> {
     const connection = amqp.current();
     if (!connection) return [];
     const channel = await channelFor(connection);
-    const values: Array<readonly [string, number]> = [];
+    const values: Reading[] = [];
     for (const { topology } of runners) {
-      for (const queue of [
-        topology.queue,
-        ...topology.retryQueues.map((retry) => retry.name),
-        topology.deadLetterQueue,
-      ]) {
+      const work = await channel.checkQueue(topology.queue);
+      values.push([topology.queue, work.messageCount, work.consumerCount] as const);
+      for (const queue of [...topology.retryQueues.map((retry) => retry.name), topology.deadLetterQueue]) {
         const { messageCount } = await channel.checkQueue(queue);
         values.push([queue, messageCount] as const);
       }
@@ -303,7 +304,7 @@ function createDepthReader(
     return values;
   }
 
-  return async (): Promise<ReadonlyArray<readonly [string, number]>> => {
+  return async (): Promise<ReadonlyArray<Reading>> => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.values;
     let timer: NodeJS.Timeout | undefined;
     try {

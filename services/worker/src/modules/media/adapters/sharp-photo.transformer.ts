@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { isDomainError } from '@flotilla/platform';
+import { isDomainError, withSpan } from '@flotilla/platform';
 import sharp, { type Sharp } from 'sharp';
 import type { Semaphore } from '../../../shared/semaphore.js';
 import type { PhotoTransformer, TransformedPhoto } from '../application/photo.ports.js';
@@ -63,20 +63,29 @@ export function createSharpPhotoTransformer(options: SharpTransformOptions): Pho
       });
     }
     const plan = planResize(header, options);
-    return options.semaphore.run(async () => {
-      const base = open(input).rotate();
-      const [output, thumbnail] = await Promise.all([
-        encode(base.clone(), options.maxEdge).toBuffer({ resolveWithObject: true }),
-        encode(base.clone(), options.thumbnailEdge).toBuffer({ resolveWithObject: true }),
-      ]);
-      return {
-        contentType: CONTENT_TYPES[outputFormat],
-        extension: EXTENSIONS[outputFormat],
-        original: plan.upright,
-        output: { data: output.data, width: output.info.width, height: output.info.height },
-        thumbnail: { data: thumbnail.data, width: thumbnail.info.width, height: thumbnail.info.height },
-      };
-    });
+    const attributes = {
+      'image.format': header.format,
+      'image.width': header.width,
+      'image.height': header.height,
+      'image.output_format': outputFormat,
+    };
+    return options.semaphore.run(() =>
+      withSpan('sharp transform', attributes, async (setAttributes) => {
+        const base = open(input).rotate();
+        const [output, thumbnail] = await Promise.all([
+          encode(base.clone(), options.maxEdge).toBuffer({ resolveWithObject: true }),
+          encode(base.clone(), options.thumbnailEdge).toBuffer({ resolveWithObject: true }),
+        ]);
+        setAttributes({ 'image.output_bytes': output.data.length, 'image.input_bytes': input.length });
+        return {
+          contentType: CONTENT_TYPES[outputFormat],
+          extension: EXTENSIONS[outputFormat],
+          original: plan.upright,
+          output: { data: output.data, width: output.info.width, height: output.info.height },
+          thumbnail: { data: thumbnail.data, width: thumbnail.info.width, height: thumbnail.info.height },
+        };
+      }),
+    );
   }
 
   return {

@@ -1,0 +1,114 @@
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+
+/**
+ * The ids of the span in progress, as log fields (`trace_id`, `span_id`), or undefined outside a
+ * recorded span (and always when no tracing SDK is installed: the API is then a no-op).
+ */
+export function currentTraceFields(): Record<string, string> | undefined {
+  const span = trace.getActiveSpan();
+  if (!span) return undefined;
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return undefined;
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+}
+
+/** The trace id of the span in progress, if any. */
+export function currentTraceId(): string | undefined {
+  return currentTraceFields()?.trace_id;
+}
+
+/**
+ * Names the HTTP server span of the current request after its route template (`POST /v1/media`)
+ * and records `http.route`, so traces group by endpoint like the metrics do. A no-op without SDK.
+ */
+export function nameServerSpan(method: string, route: string | undefined): void {
+  if (!route) return;
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  span.updateName(`${method} ${route}`);
+  span.setAttribute('http.route', route);
+}
+
+/** Adds the W3C trace context of the current span (`traceparent`, `tracestate`) to `headers`. */
+export function injectTraceHeaders(headers: Record<string, unknown>): void {
+  propagation.inject(context.active(), headers);
+}
+
+/**
+ * Runs `fn` as a consumer span named `process <queue>` whose parent is the trace context carried
+ * in a message's headers, so the work a message causes joins the trace of whoever published it.
+ * When the amqplib instrumentation already opened the consumer span, `fn` simply runs inside it.
+ */
+export async function withMessageTraceContext<T>(
+  queue: string,
+  headers: Readonly<Record<string, unknown>>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const active = trace.getActiveSpan();
+  if (active && isSpanContextValid(active.spanContext())) return fn();
+  const parent = propagation.extract(context.active(), headers);
+  const tracer = trace.getTracer('@flotilla/platform');
+  return tracer.startActiveSpan(
+    `process ${queue}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue },
+    },
+    parent,
+    async (span) => {
+      try {
+        return await fn();
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Exports the spans still buffered (a process exits right after its shutdown steps). Resolves at
+ * once when no SDK is installed.
+ */
+export async function flushTraces(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const delegate = (provider.getDelegate?.() ?? provider) as { forceFlush?: () => Promise<void> };
+  if (typeof delegate.forceFlush === 'function') await delegate.forceFlush();
+}
+
+/** Attributes of a span: flat string, number or boolean values. */
+export type SpanAttributes = Record<string, string | number | boolean>;
+
+/**
+ * Runs `action` as an active internal span `name` (a manual span around work no library
+ * instrumentation sees, e.g. image encoding). A failure is recorded on the span and rethrown; the span
+ * always ends. `action` may add attributes learnt along the way. A no-op wrapper without SDK.
+ */
+export function withSpan<T>(
+  name: string,
+  attributes: SpanAttributes,
+  action: (setAttributes: (more: SpanAttributes) => void) => Promise<T>,
+): Promise<T> {
+  return trace
+    .getTracer('@flotilla/platform')
+    .startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+      try {
+        return await action((more) => span.setAttributes(more));
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+}

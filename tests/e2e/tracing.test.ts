@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
+import { workerTestEnv } from '../../services/worker/test/support/worker-harness.js';
+import { type DataServices, isolatedRedisUrl, startDataServices } from '../support/data-services.js';
+import { type JaegerSpan, type JaegerTrace, startTestJaeger, type TestJaeger } from '../support/jaeger.js';
+import {
+  baseServiceEnv,
+  freePort,
+  repoRoot,
+  type ServiceProcess,
+  startService,
+  waitUntilLive,
+} from './helpers/service-process.js';
+
+/**
+ * One trace per photo upload: with Jaeger running and tracing on, the api's upload request, its calls
+ * to data-mongo and data-postgres, the `media.uploaded` message and the worker's processing (with its
+ * own calls to the data services) are one trace in Jaeger, parented across the queue. The bot is not
+ * on this path yet (it does not exist), so it is not expected here.
+ */
+
+let jaeger: TestJaeger;
+let data: DataServices;
+let vhost: TestVhost;
+let api: ServiceProcess;
+let worker: ServiceProcess;
+
+beforeAll(async () => {
+  jaeger = await startTestJaeger();
+  const tracing = { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' };
+  data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'info' } });
+  vhost = await createTestVhost('tracing');
+  const redisUrl = isolatedRedisUrl();
+  worker = startService('worker', await freePort(), {
+    ...baseServiceEnv(),
+    ...workerTestEnv(data, vhost.url),
+    ...tracing,
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'info',
+  });
+  api = startService('api', await freePort(), {
+    ...baseServiceEnv(),
+    ...tracing,
+    LOG_LEVEL: 'info',
+    DATA_POSTGRES_URL: data.dataPostgresUrl,
+    DATA_MONGO_URL: data.dataMongoUrl,
+    DATA_SERVICE_TOKEN: data.tokens.api,
+    RABBITMQ_URL: vhost.url,
+    REDIS_URL: redisUrl,
+  });
+  await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
+}, 1_800_000);
+
+afterAll(async () => {
+  for (const service of [api, worker]) {
+    if (service && service.child.exitCode === null) {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  }
+  await data?.stop();
+  await vhost?.remove();
+  await jaeger?.stop();
+});
+
+async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function uploadPhoto(requestId: string): Promise<{ jobId: string; auth: Record<string, string> }> {
+  const tag = randomBytes(4).toString('hex');
+  const credentials = { email: `trace.${tag}@example.com`, password: `a long passphrase ${tag}` };
+  const registered = await fetch(api.url('/api/v1/auth/register'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...credentials, username: `trace_${tag}` }),
+  });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+  const login = await fetch(api.url('/api/v1/auth/login'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  expect(login.status).toBe(200);
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const auth = { authorization: `Bearer ${token}` };
+  const photo = await sharp(randomBytes(640 * 480 * 3), { raw: { width: 640, height: 480, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'traced.jpg');
+  const uploaded = await fetch(api.url('/api/v1/media'), {
+    method: 'POST',
+    headers: { ...auth, 'x-request-id': requestId },
+    body: form,
+  });
+  expect(uploaded.status, await uploaded.clone().text()).toBe(202);
+  const { id } = (await uploaded.json()) as { id: string };
+  return { jobId: id, auth };
+}
+
+const serviceOf = (trace: JaegerTrace, span: JaegerSpan) => trace.processes[span.processID]?.serviceName;
+const tag = (span: JaegerSpan, key: string) => span.tags.find((entry) => entry.key === key)?.value;
+const parentOf = (trace: JaegerTrace, span: JaegerSpan) => {
+  const reference = span.references.find((entry) => entry.refType === 'CHILD_OF');
+  return reference && trace.spans.find((candidate) => candidate.spanID === reference.spanID);
+};
+
+describe('tracing and logs of a photo upload', () => {
+  it('puts the api, both data services and the worker in one trace, parented across the queue', async () => {
+    const requestId = `trace-${randomBytes(6).toString('hex')}`;
+    const { jobId, auth } = await uploadPhoto(requestId);
+    await poll('the photo job to succeed', async () => {
+      const response = await fetch(api.url(`/api/v1/media/${jobId}`), { headers: auth });
+      const job = (await response.json()) as { status: string };
+      if (job.status === 'failed') throw new Error(`the job failed: ${JSON.stringify(job)}`);
+      return job.status === 'succeeded' ? job : undefined;
+    });
+
+    // The api's request log line carries the trace id of the upload.
+    const uploadLog = api.logs.find(
+      (line) => line.request_id === requestId && line.msg === 'request completed',
+    );
+    expect(uploadLog?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const traceId = String(uploadLog?.trace_id);
+
+    // Every line logged while handling the upload, in any service, carries that trace id; the data
+    // services' lines include the calls the worker made after the queue.
+    const handling = [api, worker, data.processes.dataPostgres, data.processes.dataMongo].flatMap((service) =>
+      service.logs.filter((line) => line.request_id === requestId),
+    );
+    expect(handling.filter((line) => line.caller === 'worker').length).toBeGreaterThan(0);
+    for (const line of handling) {
+      expect(line.trace_id).toBe(traceId);
+      expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+    }
+
+    const expected = ['api', 'data-mongo', 'data-postgres', 'worker'];
+    const trace = await poll(
+      'every service in the trace',
+      async () => {
+        const found = await jaeger.trace(traceId);
+        const services = new Set(found?.spans.map((span) => (found ? serviceOf(found, span) : '')));
+        const workerDone = found?.spans.some(
+          (span) => serviceOf(found, span) === 'worker' && span.operationName === 'sharp transform',
+        );
+        // Spans are exported as they end: wait until no span points at a parent Jaeger lacks yet.
+        const settled = found?.spans.filter((span) => !parentOf(found, span)).length === 1;
+        return found && workerDone && settled && expected.every((name) => services.has(name))
+          ? found
+          : undefined;
+      },
+      30_000,
+    );
+
+    expect(new Set(trace.spans.map((span) => span.traceID))).toEqual(new Set([traceId]));
+    // Exactly one root: the api's server span of the upload; every other span's parent is in the trace.
+    const roots = trace.spans.filter((span) => !parentOf(trace, span));
+    expect(roots.map((span) => `${serviceOf(trace, span)} ${span.operationName}`)).toEqual([
+      'api POST /api/v1/media',
+    ]);
+
+    // Across the queue: the worker's consumer span of `q.worker.media` is a child of the api's publish span.
+    const consume = trace.spans.find(
+      (span) =>
+        serviceOf(trace, span) === 'worker' &&
+        tag(span, 'span.kind') === 'consumer' &&
+        span.operationName.includes('q.worker.media'),
+    );
+    expect(consume, 'a consumer span in the worker').toBeDefined();
+    const publish = consume && parentOf(trace, consume);
+    expect(publish && serviceOf(trace, publish)).toBe('api');
+    expect(publish && tag(publish, 'span.kind')).toBe('producer');
+
+    // The worker's sharp span and its data-service calls hang under that consumer span.
+    const sharpSpan = trace.spans.find((span) => span.operationName === 'sharp transform');
+    let ancestor = sharpSpan && parentOf(trace, sharpSpan);
+    while (ancestor && ancestor !== consume) ancestor = parentOf(trace, ancestor);
+    expect(ancestor).toBe(consume);
+    const workerCalls = trace.spans.filter(
+      (span) =>
+        ['data-postgres', 'data-mongo'].includes(serviceOf(trace, span) ?? '') &&
+        tag(span, 'span.kind') === 'server' &&
+        (() => {
+          let node = parentOf(trace, span);
+          while (node && node !== consume) node = parentOf(trace, node);
+          return node === consume;
+        })(),
+    );
+    expect(new Set(workerCalls.map((span) => serviceOf(trace, span)))).toEqual(
+      new Set(['data-postgres', 'data-mongo']),
+    );
+    // Database spans are there too.
+    expect(
+      trace.spans.some(
+        (span) => tag(span, 'db.system') === 'postgresql' || tag(span, 'db.system.name') === 'postgresql',
+      ),
+    ).toBe(true);
+    expect(
+      trace.spans.some(
+        (span) => tag(span, 'db.system') === 'mongodb' || tag(span, 'db.system.name') === 'mongodb',
+      ),
+    ).toBe(true);
+  });
+
+  it("every field the ELK index template and ingest pipeline map is in the services' log lines, with its type", async () => {
+    const elk = join(repoRoot, 'infrastructure', 'observability', 'elk');
+    const template = JSON.parse(await readFile(join(elk, 'index-template.json'), 'utf8')) as {
+      template: { mappings: { properties: Record<string, Mapping> } };
+    };
+    const pipeline = JSON.parse(await readFile(join(elk, 'ingest-pipeline.json'), 'utf8')) as {
+      processors: Array<Record<string, { field: string; copy_from?: string }>>;
+    };
+    const mapped = flatten(template.template.mappings.properties);
+    const lines = [api, worker, data.processes.dataPostgres, data.processes.dataMongo].flatMap(
+      (service) => service.logs,
+    );
+    const appFields = Object.entries(mapped).filter(([path]) => path.startsWith('app.'));
+    expect(appFields.length).toBeGreaterThan(10);
+    for (const [path, type] of appFields) {
+      const key = path.slice('app.'.length);
+      const values = lines.map((line) => line[key]).filter((value) => value !== undefined);
+      expect(values.length, `no log line has ${key}`).toBeGreaterThan(0);
+      for (const value of values)
+        expect(fitsType(value, type), `${key}=${JSON.stringify(value)} as ${type}`).toBe(true);
+    }
+    // Ids are keywords: exact match and aggregations, never analysed text.
+    for (const id of ['request_id', 'trace_id', 'span_id', 'user_id', 'event_id', 'job_id']) {
+      expect(mapped[`app.${id}`]).toBe('keyword');
+    }
+    // The pipeline reads only mapped fields and writes only mapped fields of the same type.
+    const producedBy = new Map<string, string | undefined>();
+    for (const processor of pipeline.processors) {
+      for (const options of Object.values(processor)) {
+        if (options.copy_from) {
+          expect(mapped[options.copy_from], `${options.copy_from} is not mapped`).toBeDefined();
+          expect(mapped[options.field]).toBe(mapped[options.copy_from] === 'text' ? 'text' : 'keyword');
+        } else {
+          expect(mapped[options.field], `${options.field} is not mapped`).toBeDefined();
+        }
+        producedBy.set(options.field, options.copy_from);
+      }
+    }
+    const outside = Object.keys(mapped).filter((path) => !path.startsWith('app.'));
+    for (const path of outside) {
+      // Filebeat writes @timestamp and the raw line in message; the pipeline writes the rest.
+      if (path !== '@timestamp') expect(producedBy.has(path), `nothing writes ${path}`).toBe(true);
+    }
+  });
+});
+
+type Mapping = { type?: string; properties?: Record<string, Mapping> };
+
+function flatten(properties: Record<string, Mapping>, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, mapping] of Object.entries(properties)) {
+    if (mapping.properties) Object.assign(out, flatten(mapping.properties, `${prefix}${name}.`));
+    else if (mapping.type) out[`${prefix}${name}`] = mapping.type;
+  }
+  return out;
+}
+
+function fitsType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'keyword':
+    case 'text':
+      return typeof value === 'string';
+    case 'short':
+      return Number.isInteger(value) && Math.abs(value as number) <= 32_767;
+    case 'integer':
+    case 'long':
+      return Number.isInteger(value);
+    case 'date':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+    default:
+      return false;
+  }
+}
