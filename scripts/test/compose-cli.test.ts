@@ -30,7 +30,7 @@ const SERVICE_FOLDERS = readdirSync(join(repoRoot, 'services')).filter((f) =>
 );
 const DATA_STORES = ['postgres', 'mongo', 'redis', 'rabbitmq', 'chroma'];
 const CORE = [...SERVICE_FOLDERS, ...DATA_STORES, 'gateway'].sort();
-const OBSERVABILITY_SERVICES = ['grafana', 'jaeger', 'prometheus'];
+const OBSERVABILITY_SERVICES = ['alertmanager', 'grafana', 'jaeger', 'prometheus'];
 const LOGGING_SERVICES = ['elasticsearch', 'elasticsearch-setup', 'filebeat', 'kibana'];
 
 interface Resolved {
