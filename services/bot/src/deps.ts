@@ -1,25 +1,201 @@
-import { createServiceRuntime, readPackageVersion, type ServiceRuntime } from '@flotilla/platform';
+import {
+  CONSUMER_QUEUE_LIST,
+  CONSUMER_QUEUES,
+  createDataMongoClient,
+  createDataPostgresClient,
+  type DataMongoClient,
+  type DataPostgresClient,
+  EVENT_SCHEMAS,
+} from '@flotilla/contracts';
+import { createKnowledgeBase, type KnowledgeBase } from '@flotilla/knowledge';
+import {
+  createMessaging,
+  createRedis,
+  createServiceRuntime,
+  type Messaging,
+  type RedisConnection,
+  readPackageVersion,
+  type ServiceRuntime,
+} from '@flotilla/platform';
+import type { Bot } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
 import type { BotConfig } from './config.js';
+import { createLinkCodes } from './modules/accounts/adapters/link-codes.redis.js';
+import { createLinkTelegram } from './modules/accounts/application/link-telegram.use-case.js';
+import { createUnlinkTelegram } from './modules/accounts/application/unlink-telegram.use-case.js';
+import { createGetJobStatus } from './modules/files/application/get-job-status.use-case.js';
+import { createGetMyStats } from './modules/files/application/get-my-stats.use-case.js';
+import { createListFiles } from './modules/files/application/list-files.use-case.js';
+import {
+  createBlockedChats,
+  createProgressMessages,
+} from './modules/notifications/adapters/chat-state.redis.js';
+import { createNotificationsConsumer } from './modules/notifications/adapters/notifications.consumer.js';
+import { createTelegramNotifier } from './modules/notifications/adapters/telegram.notifier.js';
+import { createNotifyJobEvent } from './modules/notifications/application/notify-job-event.use-case.js';
+import { type BotMetrics, createBotMetrics } from './telegram/bot.metrics.js';
+import type { BotContext } from './telegram/bot-context.js';
+import { createTelegramBot } from './telegram/create-bot.js';
+import { ALLOWED_UPDATES, startPolling } from './telegram/polling.js';
+import { createReceiveFile } from './telegram/receive-file.js';
 
 /** Everything bot needs, built once by {@link createDeps}: the composition root. */
 export interface BotDeps {
   config: BotConfig;
   runtime: ServiceRuntime;
-  /** Closed in this order after the HTTP server has drained. */
+  redis: RedisConnection;
+  dataPostgres: DataPostgresClient;
+  dataMongo: DataMongoClient;
+  messaging: Messaging;
+  knowledgeBase: KnowledgeBase;
+  metrics: BotMetrics;
+  /** The grammY bot (handlers installed; polling or the webhook started by `start()`). */
+  bot: Bot<BotContext>;
+  /** Connects messaging, starts the notifications consumer, then polling or the webhook registration. */
+  start: () => Promise<void>;
+  /** Closed in this order after the HTTP server has drained (the first ones stop the intake). */
   closers: Array<{ name: string; close: () => Promise<void> | void }>;
 }
 
-/** Wires bot's dependencies from its configuration. */
-export function createDeps(
-  config: BotConfig,
-  options: { logDestination?: NodeJS.WritableStream } = {},
-): BotDeps {
+/** Options of {@link createDeps}. */
+export interface CreateDepsOptions {
+  logDestination?: NodeJS.WritableStream;
+  /** Prefix of the queue names (tests isolate themselves with one); none by default. */
+  queuePrefix?: string;
+  /** Called when the broker stays unreachable; by default logs and exits 1 so the supervisor restarts us. */
+  onFatal?: (error: Error) => void;
+  /** Replaces the knowledge base built from config (tests use their own). */
+  knowledgeBase?: KnowledgeBase;
+  /** The bot's identity, when known (skips getMe). */
+  botInfo?: UserFromGetMe;
+}
+
+/** Wires bot's dependencies from its configuration. Nothing is awaited here: call `start()`. */
+export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): BotDeps {
   const runtime = createServiceRuntime({
     service: 'bot',
     version: readPackageVersion(import.meta.url),
     logLevel: config.logLevel,
     logPretty: config.logPretty,
-    ...options,
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
   });
-  return { config, runtime, closers: [] };
+  const { logger, health } = runtime;
+  const registry = runtime.metrics.registry;
+  const redis = createRedis({ url: config.redisUrl, name: 'bot', logger });
+  const clientOptions = {
+    callerName: 'bot',
+    serviceToken: config.dataServiceToken,
+    logger,
+    metrics: registry,
+  };
+  const dataPostgres = createDataPostgresClient({ ...clientOptions, baseUrl: config.dataPostgresUrl });
+  const dataMongo = createDataMongoClient({ ...clientOptions, baseUrl: config.dataMongoUrl });
+  const messaging = createMessaging({
+    url: config.rabbitmqUrl,
+    service: 'bot',
+    events: EVENT_SCHEMAS,
+    queues: CONSUMER_QUEUE_LIST,
+    logger,
+    registry,
+    redis: redis.client,
+    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+    onFatal:
+      options.onFatal ??
+      ((error) => {
+        logger.fatal({ err: error }, 'RabbitMQ unreachable: exiting');
+        process.exit(1);
+      }),
+  });
+  const knowledgeBase =
+    options.knowledgeBase ??
+    createKnowledgeBase(config.knowledge, { chromaUrl: config.chromaUrl, registry, logger });
+  const metrics = createBotMetrics(registry);
+  const blocked = createBlockedChats(redis.client, config.blockedTtlSeconds);
+  const progress = createProgressMessages(redis.client);
+  const users = dataPostgres.users;
+  const jobs = dataPostgres.mediaJobs;
+
+  const bot = createTelegramBot({
+    token: config.botToken,
+    apiRoot: config.telegramApiRoot,
+    redis: redis.client,
+    logger,
+    metrics,
+    blocked,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    updateDedupeSeconds: config.updateDedupeSeconds,
+    chatMinIntervalMs: config.chatMinIntervalMs,
+    globalPerSecond: config.globalPerSecond,
+    retryMaxDelaySeconds: config.retryMaxDelaySeconds,
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    services: {
+      findUser: (telegramId) => users.getByTelegramId(telegramId),
+      linkTelegram: createLinkTelegram({
+        users,
+        linkCodes: createLinkCodes(redis.client),
+        events: messaging,
+        logger,
+      }),
+      unlinkTelegram: createUnlinkTelegram({ users, events: messaging, logger }),
+      listFiles: createListFiles({ jobs, pageSize: config.filesPageSize }),
+      getJobStatus: createGetJobStatus({ jobs }),
+      ask: (input) => knowledgeBase.ask(input),
+      getMyStats: createGetMyStats({ analytics: dataMongo.analytics }),
+      receiveFile: createReceiveFile({ config, dataPostgres, dataMongo, messaging, redis, logger }),
+      progress,
+      maxPhotoBytes: config.maxPhotoBytes,
+      maxDocumentBytes: config.knowledge.limits.maxBytes,
+    },
+  });
+  const notify = createNotifyJobEvent({
+    sources: { users, documents: dataPostgres.documents, blobs: dataMongo.blobs },
+    notifier: createTelegramNotifier(bot.api),
+    progress,
+    blocked,
+  });
+
+  health.addCheck('redis', redis.check);
+  health.addCheck('rabbitmq', messaging.check);
+  health.addCheck('data-postgres', async () => {
+    await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
+  });
+
+  let polling: { stop(): Promise<void> } | undefined;
+  return {
+    config,
+    runtime,
+    redis,
+    dataPostgres,
+    dataMongo,
+    messaging,
+    knowledgeBase,
+    metrics,
+    bot,
+    async start() {
+      await messaging.start();
+      await messaging.consume({
+        ...CONSUMER_QUEUES.botNotifications,
+        prefetch: config.notificationsPrefetch,
+        handler: createNotificationsConsumer({ notify, metrics, logger }),
+      });
+      if (config.mode === 'polling') {
+        polling = await startPolling(bot, logger);
+      } else {
+        await bot.init();
+        await bot.api.setWebhook(config.webhookUrl ?? '', {
+          secret_token: config.webhookSecret ?? '',
+          allowed_updates: [...ALLOWED_UPDATES],
+        });
+        logger.info({ bot: bot.botInfo.username }, 'webhook registered');
+      }
+    },
+    closers: [
+      { name: 'polling', close: () => polling?.stop() },
+      { name: 'rabbitmq', close: () => messaging.close() },
+      { name: 'data-postgres', close: () => dataPostgres.close() },
+      { name: 'data-mongo', close: () => dataMongo.close() },
+      { name: 'redis', close: () => redis.close() },
+      { name: 'knowledge', close: () => knowledgeBase.close() },
+    ],
+  };
 }

@@ -1,13 +1,20 @@
-import { boot, startHttpService } from '@flotilla/platform';
+import { boot, type Shutdown, startHttpService } from '@flotilla/platform';
 import { buildApp } from './app.js';
 import { loadBotConfig } from './config.js';
 import { createDeps } from './deps.js';
 
 boot(async () => {
   const config = loadBotConfig();
-  const deps = createDeps(config);
+  let shutdown: Shutdown | undefined;
+  const deps = createDeps(config, {
+    onFatal(error) {
+      deps.runtime.logger.fatal({ err: error }, 'RabbitMQ unreachable: shutting down');
+      const done = shutdown ? shutdown.run('rabbitmq unreachable') : Promise.resolve();
+      void done.finally(() => process.exit(1));
+    },
+  });
   const app = await buildApp(deps);
-  await startHttpService({
+  ({ shutdown } = await startHttpService({
     app,
     logger: deps.runtime.logger,
     health: deps.runtime.health,
@@ -15,5 +22,12 @@ boot(async () => {
     port: config.port,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     closers: deps.closers,
-  });
+  }));
+  // Liveness answers while connecting; readiness once the broker and the data services answer.
+  try {
+    await deps.start();
+  } catch (error) {
+    if (shutdown?.started) return;
+    throw error;
+  }
 });

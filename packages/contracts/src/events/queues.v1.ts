@@ -48,6 +48,19 @@ export const CONSUMER_QUEUES = {
     routingKeys: ['user.updated'],
     retryDelaysMs: STANDARD_RETRIES,
   },
+  /** Job progress and outcomes told to the owner in Telegram (progress edits, the compressed photo, failures). */
+  botNotifications: {
+    consumer: 'bot',
+    purpose: 'notifications',
+    routingKeys: [
+      'media.processing',
+      'media.succeeded',
+      'media.failed',
+      'document.indexed',
+      'document.failed',
+    ],
+    retryDelaysMs: STANDARD_RETRIES,
+  },
 } as const satisfies Record<string, ConsumerQueue>;
 
 /** The consumer queues as a list, for `createMessaging({ queues })`. */
