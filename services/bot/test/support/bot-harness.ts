@@ -74,7 +74,10 @@ export interface BotHarness {
 /** Options of {@link startBotHarness}. */
 export interface BotHarnessOptions {
   label: string;
+  /** Environment of every bot of the harness, on top of the test defaults. */
   env?: Record<string, string>;
+  /** Let the bots listen on their PORT (webhook mode needs it). */
+  listen?: boolean;
 }
 
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -115,7 +118,6 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
   const vhost = await createTestVhost(options.label);
   const redisUrl = isolatedRedisUrl();
   const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  const queuePrefix = `t${randomBytes(3).toString('hex')}.`;
   const bots: RunningBot[] = [];
 
   async function startBot(env: Record<string, string> = {}): Promise<RunningBot> {
@@ -125,7 +127,6 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
       ...env,
     });
     const deps = createDeps(config, {
-      queuePrefix,
       onFatal: (error) => {
         throw error;
       },
@@ -133,6 +134,7 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
     await deps.redis.waitUntilReady();
     const app = await buildApp(deps);
     await app.ready();
+    if (options.listen) await app.listen({ host: '127.0.0.1', port: config.port });
     await deps.start();
     const running: RunningBot = {
       deps,
