@@ -31,6 +31,11 @@ export function registerWebhookRoute(
   app.post(
     WEBHOOK_PATH,
     {
+      // Checked before the body is even read: an unauthenticated caller gets 401 and nothing else.
+      onRequest: async (request) => {
+        if (!sameSecret(request.headers[SECRET_HEADER], deps.secret))
+          throw botErrors.WEBHOOK_SECRET_INVALID();
+      },
       schema: {
         hide: true,
         body: {
@@ -41,9 +46,6 @@ export function registerWebhookRoute(
       },
     },
     async (request, reply) => {
-      if (!sameSecret(request.headers[SECRET_HEADER], deps.secret)) {
-        throw botErrors.WEBHOOK_SECRET_INVALID();
-      }
       const update = request.body as Update;
       const task = deps.bot
         .handleUpdate(update)

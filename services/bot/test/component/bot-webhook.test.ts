@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../tests/e2e/helpers/service-process.js';
+import { type BotHarness, startBotHarness, waitFor } from '../support/bot-harness.js';
+
+let harness: BotHarness;
+const secret = randomBytes(32).toString('base64url');
+
+beforeAll(async () => {
+  const port = await freePort();
+  harness = await startBotHarness({
+    label: 'bot-webhook',
+    listen: true,
+    env: {
+      PORT: String(port),
+      BOT_MODE: 'webhook',
+      BOT_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      BOT_WEBHOOK_SECRET: secret,
+    },
+  });
+});
+afterAll(() => harness?.stop());
+
+async function handledUpdates(): Promise<number> {
+  const metric = await harness.bot.deps.runtime.metrics.registry.getSingleMetric('bot_updates_total')?.get();
+  return (metric?.values ?? [])
+    .filter((value) => value.labels.duplicate === 'false')
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+function helpUpdate(updateId: number, chatId: number) {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: 1,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private', first_name: 'Ada' },
+      from: { id: chatId, is_bot: false, first_name: 'Ada' },
+      text: '/help',
+      entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+    },
+  };
+}
+
+describe('the bot in webhook mode', () => {
+  it('registers its webhook with the secret and answers updates Telegram posts to it', async () => {
+    const person = harness.telegramUser();
+    await harness.telegram.sendText(person, '/help');
+    await harness.telegram.waitForBotMessage(
+      person.id,
+      (message) => message.text?.startsWith('What I can do:') ?? false,
+    );
+  });
+
+  it('refuses a wrong or missing secret with 401 problem+json and handles nothing', async () => {
+    const before = await handledUpdates();
+    const unauthenticated = await harness.bot.app.inject({
+      method: 'POST',
+      url: '/telegram/webhook',
+      payload: { not: 'an update' },
+    });
+    expect(unauthenticated.statusCode).toBe(401);
+    for (const headers of [{ 'x-telegram-bot-api-secret-token': 'wrong-secret' }, {}]) {
+      const response = await harness.bot.app.inject({
+        method: 'POST',
+        url: '/telegram/webhook',
+        headers,
+        payload: helpUpdate(900_000 + Math.floor(Math.random() * 1000), 42),
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({ status: 401, code: 'BOT.WEBHOOK_SECRET_INVALID' });
+    }
+    expect(await handledUpdates()).toBe(before);
+  });
+
+  it('answers 422 problem+json to a body that is not an update', async () => {
+    const response = await harness.bot.app.inject({
+      method: 'POST',
+      url: '/telegram/webhook',
+      headers: { 'x-telegram-bot-api-secret-token': secret },
+      payload: { hello: 'world' },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({ status: 422, errors: [expect.objectContaining({})] });
+  });
+
+  it('handles an update delivered twice only once', async () => {
+    const person = harness.telegramUser();
+    await harness.telegram.sendText(person, 'hello');
+    await harness.telegram.waitForBotMessage(
+      person.id,
+      (message) => message.text?.startsWith('What I can do:') ?? false,
+    );
+    const update = helpUpdate(800_000 + Math.floor(Math.random() * 100_000), person.id);
+    for (let i = 0; i < 2; i += 1) {
+      const response = await harness.bot.app.inject({
+        method: 'POST',
+        url: '/telegram/webhook',
+        headers: { 'x-telegram-bot-api-secret-token': secret },
+        payload: update,
+      });
+      expect(response.statusCode).toBe(200);
+    }
+    await waitFor(
+      'the reply to the first delivery',
+      async () =>
+        (await harness.telegram.transcript(person.id)).filter((entry) => entry.from === 'bot').length === 2,
+    );
+    const metric = await harness.bot.deps.runtime.metrics.registry
+      .getSingleMetric('bot_updates_total')
+      ?.get();
+    expect(metric?.values.find((value) => value.labels.duplicate === 'true')?.value).toBe(1);
+    expect(
+      (await harness.telegram.transcript(person.id)).filter((entry) => entry.from === 'bot'),
+    ).toHaveLength(2);
+  });
+});
