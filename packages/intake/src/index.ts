@@ -18,6 +18,7 @@ export type {
   UploadJobStore,
   UploadOrigin,
 } from './intake.ports.js';
+export { blobIdsOf } from './job-files.js';
 export {
   createStoreUpload,
   type IncomingFile,

@@ -8,6 +8,7 @@ export const uploadErrors = defineErrors({
     kind: 'unsupported',
     title: 'This type of file is not supported here',
   },
+  NO_FILE: { code: 'MEDIA.NO_FILE', kind: 'bad_request', title: 'The request carries no file' },
   EMPTY_FILE: { code: 'MEDIA.EMPTY_FILE', kind: 'invalid', title: 'The file is empty' },
   UPLOAD_INCOMPLETE: {
     code: 'MEDIA.UPLOAD_INCOMPLETE',

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataMongoClient } from '@flotilla/contracts';
-import { isDomainError, isUpstreamHttpError } from '@flotilla/platform';
+import { isDomainError, isInfrastructureFailure, isUpstreamHttpError } from '@flotilla/platform';
 import { uploadErrors } from './intake.errors.js';
 import { SNIFF_BYTES, type SniffedType, sniffFile, type UploadFamily } from './upload/file-sniffer.js';
 import { readHead } from './upload/head-reader.js';
@@ -102,6 +102,9 @@ export function createStoreUpload(deps: StoreUploadDeps) {
         sha256: meter.sha256(),
       };
     } catch (error) {
+      // Whether the client's stream broke first: tearing the pipeline down below can break it too, and
+      // that must not turn an unavailable store (503) into the client's fault (400).
+      const clientFailedFirst = sourceFailed;
       // The stream's own failure (too large, not text) explains an upload aborted because of it.
       meter.destroy(error instanceof Error ? error : new Error(String(error)));
       const pipeError = await piping.then(
@@ -123,7 +126,9 @@ export function createStoreUpload(deps: StoreUploadDeps) {
       if (reason instanceof UploadNotTextError) {
         throw uploadErrors.UNSUPPORTED_TYPE({ detail: `${reason.message}: not a text document.` });
       }
-      if (sourceFailed) throw uploadErrors.UPLOAD_INCOMPLETE({ cause: error });
+      if (clientFailedFirst || (sourceFailed && !isInfrastructureFailure(error))) {
+        throw uploadErrors.UPLOAD_INCOMPLETE({ cause: error });
+      }
       if (isDomainError(reason)) throw reason;
       throw error;
     }

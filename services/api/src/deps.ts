@@ -106,8 +106,7 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
     runtime,
     dataPostgres,
     dataMongo,
-    events: media.ports.events,
-    idempotency: media.ports.idempotency,
+    intake: media.intake,
     uploadGate,
   });
   const stats = createStats({ runtime, redis, dataMongo, cacheSeconds: config.statsCacheSeconds });

@@ -1,5 +1,5 @@
+import { sniffFile } from '@flotilla/intake';
 import { describe, expect, it } from 'vitest';
-import { sniffFile } from '../../src/modules/media/upload/file-sniffer.js';
 import {
   docxDocument,
   elfExecutable,

@@ -1,7 +1,7 @@
+import { titleFromFilename } from '@flotilla/intake';
 import { describe, expect, it } from 'vitest';
-import { titleFromFilename } from '../../src/modules/knowledge/application/upload-document.use-case.js';
+import { safeFilename } from '../../src/http/multipart-upload.js';
 import { parseIfNoneMatch, parseRangeHeader } from '../../src/modules/media/adapters/media-files.routes.js';
-import { safeFilename } from '../../src/modules/media/adapters/multipart-file.js';
 
 describe('reading what a download asks for', () => {
   it('passes one byte range on, and ignores what it cannot pass', () => {

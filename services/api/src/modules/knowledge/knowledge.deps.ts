@@ -1,14 +1,13 @@
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
+import { createUploadDocument, type IntakeDeps } from '@flotilla/intake';
 import { createKnowledgeBase, type KnowledgeBase, type KnowledgeConfig } from '@flotilla/knowledge';
 import type { ServiceRuntime } from '@flotilla/platform';
 import type { UploadGate } from '../../http/upload-gate.js';
-import type { EventPublisher, UploadIdempotency } from '../media/application/media.ports.js';
 import { createAskQuestion } from './application/ask.use-case.js';
 import { createDeleteDocument } from './application/delete-document.use-case.js';
 import { createGetDocument } from './application/get-document.use-case.js';
 import type { KnowledgeDeps } from './application/knowledge.ports.js';
 import { createListDocuments } from './application/list-documents.use-case.js';
-import { createUploadDocument } from './application/upload-document.use-case.js';
 
 /** What the knowledge context is built from (parts of the composition root). */
 export interface KnowledgeWiring {
@@ -17,8 +16,8 @@ export interface KnowledgeWiring {
   runtime: ServiceRuntime;
   dataPostgres: DataPostgresClient;
   dataMongo: DataMongoClient;
-  events: EventPublisher;
-  idempotency: UploadIdempotency;
+  /** The shared upload dependencies (events, Idempotency-Key records, ...). */
+  intake: IntakeDeps;
   /** Bounds the uploads in flight (shared with photo uploads). */
   uploadGate: UploadGate;
   /** Replaces the knowledge base built from config (tests use an offline one). */
@@ -39,8 +38,6 @@ export function createKnowledge(wiring: KnowledgeWiring) {
     documents: wiring.dataPostgres.documents,
     jobs: wiring.dataPostgres.mediaJobs,
     blobs: wiring.dataMongo.blobs,
-    events: wiring.events,
-    idempotency: wiring.idempotency,
     knowledge: knowledgeBase,
     logger: runtime.logger,
   };
@@ -49,7 +46,11 @@ export function createKnowledge(wiring: KnowledgeWiring) {
     knowledgeBase,
     maxUploadBytes,
     uploadGate: wiring.uploadGate,
-    uploadDocument: createUploadDocument({ ...deps, maxBytes: maxUploadBytes }),
+    uploadDocument: createUploadDocument({
+      ...wiring.intake,
+      documents: wiring.dataPostgres.documents,
+      maxBytes: maxUploadBytes,
+    }),
     listDocuments: createListDocuments(deps),
     getDocument: createGetDocument(deps),
     deleteDocument: createDeleteDocument(deps),

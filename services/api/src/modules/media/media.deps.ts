@@ -1,14 +1,13 @@
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
+import { createRedisUploadIdempotency, createUploadPhoto, type IntakeDeps } from '@flotilla/intake';
 import type { Messaging, RedisConnection, ServiceRuntime } from '@flotilla/platform';
 import type { ApiConfig } from '../../config.js';
 import type { UploadGate } from '../../http/upload-gate.js';
-import { createRedisUploadIdempotency } from './adapters/upload-idempotency.redis.js';
 import { createDeleteMedia } from './application/delete-media.use-case.js';
 import { createGetMedia } from './application/get-media.use-case.js';
 import { createListMedia } from './application/list-media.use-case.js';
 import type { EventPublisher, MediaDeps } from './application/media.ports.js';
 import { createOpenMediaFile } from './application/open-media-file.use-case.js';
-import { createUploadMedia } from './application/upload-media.use-case.js';
 import { createWatchMediaJob } from './application/watch-media-job.use-case.js';
 
 /** What the media context is built from (parts of the composition root). */
@@ -30,17 +29,24 @@ export function createMedia(wiring: MediaWiring) {
     jobs: dataPostgres.mediaJobs,
     blobs: dataMongo.blobs,
     events: messaging as EventPublisher,
+    logger: runtime.logger,
+  };
+  // What every upload needs (photos here, documents in the knowledge context), from `@flotilla/intake`.
+  const intake: IntakeDeps = {
+    ...ports,
     idempotency: createRedisUploadIdempotency(wiring.redis.client, {
       ttlSeconds: config.idempotencyTtlSeconds,
       pendingTtlSeconds: config.idempotencyPendingTtlSeconds,
     }),
-    logger: runtime.logger,
   };
+  const uploadPhoto = createUploadPhoto({ ...intake, maxBytes: config.mediaMaxUploadBytes });
   return {
     ports,
+    intake,
     maxUploadBytes: config.mediaMaxUploadBytes,
     uploadGate: wiring.uploadGate,
-    uploadMedia: createUploadMedia({ ...ports, maxBytes: config.mediaMaxUploadBytes }),
+    uploadMedia: (input: Omit<Parameters<typeof uploadPhoto>[0], 'origin'>) =>
+      uploadPhoto({ ...input, origin: { source: 'api' } }),
     listMedia: createListMedia(ports),
     getMedia: createGetMedia(ports),
     deleteMedia: createDeleteMedia(ports),

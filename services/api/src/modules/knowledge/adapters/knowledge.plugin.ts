@@ -1,5 +1,5 @@
 import type { HttpApp } from '@flotilla/platform';
-import { registerMultipart } from '../../media/adapters/media.plugin.js';
+import { registerMultipart } from '../../../http/multipart-upload.js';
 import type { Knowledge } from '../knowledge.deps.js';
 import { registerKnowledgeRoutes } from './knowledge.routes.js';
 

@@ -1,15 +1,19 @@
+import type { createUploadDocument } from '@flotilla/intake';
 import { type HttpApp, platformErrors } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
+import {
+  IdempotencyKeySchema,
+  multipartUploadBody,
+  readMultipartFile,
+  withUploadTarget,
+} from '../../../http/multipart-upload.js';
 import { authedProblemResponses } from '../../../http/problem-responses.js';
 import type { UploadGate } from '../../../http/upload-gate.js';
-import { IdempotencyKeySchema, multipartUploadBody } from '../../media/adapters/media.schemas.js';
-import { readMultipartFile } from '../../media/adapters/multipart-file.js';
 import type { createAskQuestion } from '../application/ask.use-case.js';
 import type { createDeleteDocument } from '../application/delete-document.use-case.js';
 import type { createGetDocument } from '../application/get-document.use-case.js';
 import type { createListDocuments } from '../application/list-documents.use-case.js';
-import type { createUploadDocument } from '../application/upload-document.use-case.js';
 import { toAskReply, toDocumentView } from './knowledge.mapper.js';
 import {
   AskBodySchema,
@@ -37,6 +41,7 @@ export interface KnowledgeRoutesDeps {
 }
 
 const tags = ['knowledge'];
+const UPLOAD_TARGETS = { photo: '/api/v1/media', document: `/api/v1${DOCUMENTS_PATH}` };
 
 function readTitle(fields: Record<string, string>): string | undefined {
   const raw = fields.title;
@@ -85,12 +90,17 @@ export function registerKnowledgeRoutes(app: HttpApp, deps: KnowledgeRoutesDeps)
         const { file, fields } = await readMultipartFile(request, deps.maxUploadBytes);
         const title = readTitle(fields);
         const key = request.headers['idempotency-key'];
-        const { document, replayed } = await deps.uploadDocument({
-          ownerId,
-          file,
-          ...(title !== undefined && { title }),
-          ...(key !== undefined && { idempotencyKey: key }),
-        });
+        const { document, replayed } = await deps
+          .uploadDocument({
+            ownerId,
+            file,
+            origin: { source: 'api' },
+            ...(title !== undefined && { title }),
+            ...(key !== undefined && { idempotencyKey: key }),
+          })
+          .catch((error: unknown) => {
+            throw withUploadTarget(error, UPLOAD_TARGETS);
+          });
         reply.code(202).header('location', `/api/v1${DOCUMENTS_PATH}/${document.id}`);
         if (replayed) reply.header('idempotent-replayed', 'true');
         return toDocumentView(document);

@@ -1,4 +1,4 @@
-import { blobIdsOf } from '../../media/application/delete-media.use-case.js';
+import { blobIdsOf } from '@flotilla/intake';
 import { createGetDocument } from './get-document.use-case.js';
 import type { KnowledgeDeps } from './knowledge.ports.js';
 

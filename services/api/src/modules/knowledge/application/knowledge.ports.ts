@@ -1,12 +1,6 @@
-import type { DataPostgresClient } from '@flotilla/contracts';
+import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
 import type { Ask, DeleteDocumentVectors } from '@flotilla/knowledge';
 import type { Logger } from '@flotilla/platform';
-import type {
-  EventPublisher,
-  MediaBlobStore,
-  MediaJobStore,
-  UploadIdempotency,
-} from '../../media/application/media.ports.js';
 
 /** Documents in data-postgres. */
 export type DocumentStore = Pick<DataPostgresClient['documents'], 'create' | 'get' | 'list' | 'delete'>;
@@ -20,10 +14,9 @@ export interface KnowledgeQueries {
 /** Shared by the knowledge use cases. */
 export interface KnowledgeDeps {
   documents: DocumentStore;
-  jobs: Pick<MediaJobStore, 'create' | 'get' | 'delete'>;
-  blobs: Pick<MediaBlobStore, 'upload' | 'delete'>;
-  events: EventPublisher;
-  idempotency: UploadIdempotency;
+  /** The jobs and files of documents, deleted with them (uploads are `@flotilla/intake`'s). */
+  jobs: Pick<DataPostgresClient['mediaJobs'], 'get' | 'delete'>;
+  blobs: Pick<DataMongoClient['blobs'], 'delete'>;
   knowledge: KnowledgeQueries;
   logger: Logger;
 }

@@ -1,26 +1,29 @@
 import type { HttpApp } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
+import {
+  IdempotencyKeySchema,
+  multipartUploadBody,
+  readMultipartFile,
+  withUploadTarget,
+} from '../../../http/multipart-upload.js';
 import { authedProblemResponses } from '../../../http/problem-responses.js';
 import type { UploadGate } from '../../../http/upload-gate.js';
 import type { createDeleteMedia } from '../application/delete-media.use-case.js';
 import type { createGetMedia } from '../application/get-media.use-case.js';
 import type { createListMedia } from '../application/list-media.use-case.js';
-import type { createUploadMedia } from '../application/upload-media.use-case.js';
+import type { Media } from '../media.deps.js';
 import { MEDIA_PATH, MEDIA_URL, toMediaView } from './media.mapper.js';
 import {
-  IdempotencyKeySchema,
   ListMediaQuerySchema,
   MediaIdParamsSchema,
   MediaPageSchema,
   MediaViewSchema,
-  multipartUploadBody,
 } from './media.schemas.js';
-import { readMultipartFile } from './multipart-file.js';
 
 /** The media use cases the routes call. */
 export interface MediaRoutesDeps {
-  uploadMedia: ReturnType<typeof createUploadMedia>;
+  uploadMedia: Media['uploadMedia'];
   listMedia: ReturnType<typeof createListMedia>;
   getMedia: ReturnType<typeof createGetMedia>;
   deleteMedia: ReturnType<typeof createDeleteMedia>;
@@ -29,6 +32,7 @@ export interface MediaRoutesDeps {
 }
 
 const tags = ['media'];
+const UPLOAD_TARGETS = { photo: MEDIA_URL, document: '/api/v1/knowledge/documents' };
 
 /** `POST /media`, `GET /media`, `GET /media/:id`, `DELETE /media/:id`: schema -> use case -> mapping. */
 export function registerMediaRoutes(app: HttpApp, deps: MediaRoutesDeps): void {
@@ -59,11 +63,11 @@ export function registerMediaRoutes(app: HttpApp, deps: MediaRoutesDeps): void {
         const { id: ownerId } = currentUser(request);
         const { file } = await readMultipartFile(request, deps.maxUploadBytes);
         const key = request.headers['idempotency-key'];
-        const { job, replayed } = await deps.uploadMedia({
-          ownerId,
-          file,
-          ...(key !== undefined && { idempotencyKey: key }),
-        });
+        const { job, replayed } = await deps
+          .uploadMedia({ ownerId, file, ...(key !== undefined && { idempotencyKey: key }) })
+          .catch((error: unknown) => {
+            throw withUploadTarget(error, UPLOAD_TARGETS);
+          });
         reply.code(202).header('location', `${MEDIA_URL}/${job.id}`);
         if (replayed) reply.header('idempotent-replayed', 'true');
         return toMediaView(job);

@@ -81,34 +81,3 @@ export const ListMediaQuerySchema = Type.Object(
 
 /** `:id` of a job. */
 export const MediaIdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false });
-
-/** `Idempotency-Key`: 1-255 printable ASCII characters. */
-export const IdempotencyKeySchema = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  pattern: '^[\\x21-\\x7e]+$',
-  description:
-    'Optional. Makes a retried upload safe: the same key with the same file (same bytes) replays the first ' +
-    'reply for 24 h; with another file it is a 422 (and the new file is not kept); while the first is ' +
-    'running, a 409.',
-});
-
-/**
- * The multipart body of an upload, for the OpenAPI document: the handler reads the stream itself, so
- * validation sees no parsed body (`null`) and must accept it.
- */
-export function multipartUploadBody(fields: Record<string, { type: 'string'; description: string }> = {}) {
-  return {
-    content: {
-      'multipart/form-data': {
-        schema: Type.Unsafe<null>({
-          type: ['object', 'null'],
-          properties: {
-            ...fields,
-            file: { type: 'string', format: 'binary', description: 'The file (one part; it comes last).' },
-          },
-        }),
-      },
-    },
-  };
-}

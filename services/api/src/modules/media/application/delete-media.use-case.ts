@@ -1,14 +1,7 @@
-import type { MediaJob } from '@flotilla/contracts';
+import { blobIdsOf } from '@flotilla/intake';
 import { mediaErrors } from '../domain/media.errors.js';
 import { createGetMedia } from './get-media.use-case.js';
 import type { MediaBlobStore, MediaJobStore } from './media.ports.js';
-
-/** Every blob a job refers to. */
-export function blobIdsOf(job: MediaJob): string[] {
-  return [job.original.blob_id, job.result?.blob_id, job.result?.thumbnail_blob_id].filter(
-    (id): id is string => id !== undefined,
-  );
-}
 
 /**
  * Deletes a user's job and its files. Blobs go first, then the job: a failure half-way leaves the job, so

@@ -1,13 +1,13 @@
 import { createLogger, isDomainError } from '@flotilla/platform';
 import { describe, expect, it } from 'vitest';
-import type { IdempotencyClaim, UploadIdempotency } from '../../src/modules/media/application/media.ports.js';
-import { withUploadIdempotency } from '../../src/modules/media/application/upload-idempotency.js';
+import type { IdempotencyClaim, UploadIdempotency } from '../../src/intake.ports.js';
+import { withUploadIdempotency } from '../../src/upload-idempotency.js';
 
 const logger = createLogger({ service: 'test', version: '0', level: 'silent' });
 
 /** The port's contract kept in a Map (the Redis adapter is exercised by the component tests). */
 function memoryIdempotency(): UploadIdempotency {
-  const records = new Map<string, { fingerprint: string; reply?: { status: number; body: unknown } }>();
+  const records = new Map<string, { fingerprint: string; done?: boolean; result?: unknown }>();
   return {
     async claim(scope, key, fingerprint): Promise<IdempotencyClaim> {
       const earlier = records.get(`${scope}:${key}`);
@@ -16,11 +16,11 @@ function memoryIdempotency(): UploadIdempotency {
         return { outcome: 'claimed' };
       }
       if (earlier.fingerprint !== fingerprint) return { outcome: 'mismatch' };
-      if (!earlier.reply) return { outcome: 'in_progress' };
-      return { outcome: 'replay', ...earlier.reply };
+      if (!earlier.done) return { outcome: 'in_progress' };
+      return { outcome: 'replay', result: earlier.result };
     },
-    async complete(scope, key, fingerprint, reply) {
-      records.set(`${scope}:${key}`, { fingerprint, reply });
+    async complete(scope, key, fingerprint, result) {
+      records.set(`${scope}:${key}`, { fingerprint, done: true, result });
     },
     async release(scope, key) {
       records.delete(`${scope}:${key}`);
@@ -29,25 +29,17 @@ function memoryIdempotency(): UploadIdempotency {
 }
 
 describe('an upload with an Idempotency-Key', () => {
-  it('runs the write once and replays its reply for the same file', async () => {
+  it('runs the write once and replays its result for the same file', async () => {
     const deps = { idempotency: memoryIdempotency(), logger };
     let writes = 0;
     const request = {
       scope: 'media-upload:u1',
       key: 'k1',
       fingerprint: 'sha-a',
-      run: async () => ({ status: 202, body: { id: `job-${++writes}` } }),
+      run: async () => ({ id: `job-${++writes}` }),
     };
-    expect(await withUploadIdempotency(deps, request)).toEqual({
-      status: 202,
-      body: { id: 'job-1' },
-      replayed: false,
-    });
-    expect(await withUploadIdempotency(deps, request)).toEqual({
-      status: 202,
-      body: { id: 'job-1' },
-      replayed: true,
-    });
+    expect(await withUploadIdempotency(deps, request)).toEqual({ result: { id: 'job-1' }, replayed: false });
+    expect(await withUploadIdempotency(deps, request)).toEqual({ result: { id: 'job-1' }, replayed: true });
     expect(writes).toBe(1);
   });
 
@@ -60,14 +52,14 @@ describe('an upload with an Idempotency-Key', () => {
       fingerprint: 'sha-a',
       run: () =>
         new Promise((resolve) => {
-          release = () => resolve({ status: 202, body: {} });
+          release = () => resolve({});
         }),
     });
     const running = await withUploadIdempotency(deps, {
       scope: 's',
       key: 'k',
       fingerprint: 'sha-a',
-      run: async () => ({ status: 202, body: {} }),
+      run: async () => ({}),
     }).catch((error: unknown) => error);
     expect(isDomainError(running, 'IDEMPOTENCY.IN_PROGRESS')).toBe(true);
     release();
@@ -76,7 +68,7 @@ describe('an upload with an Idempotency-Key', () => {
       scope: 's',
       key: 'k',
       fingerprint: 'sha-b',
-      run: async () => ({ status: 202, body: {} }),
+      run: async () => ({}),
     }).catch((error: unknown) => error);
     expect(isDomainError(other, 'IDEMPOTENCY.KEY_REUSED')).toBe(true);
   });
@@ -96,7 +88,7 @@ describe('an upload with an Idempotency-Key', () => {
       scope: 's',
       key: 'k',
       fingerprint: 'f',
-      run: async () => ({ status: 202, body: { ok: true } }),
+      run: async () => ({ ok: true }),
     });
     expect(retry.replayed).toBe(false);
   });
@@ -111,7 +103,7 @@ describe('an upload with an Idempotency-Key', () => {
     };
     const error = await withUploadIdempotency(
       { idempotency: broken, logger },
-      { scope: 's', key: 'k', fingerprint: 'f', run: async () => ({ status: 202, body: {} }) },
+      { scope: 's', key: 'k', fingerprint: 'f', run: async () => ({}) },
     ).catch((failure: unknown) => failure);
     expect(isDomainError(error, 'IDEMPOTENCY.UNAVAILABLE')).toBe(true);
   });

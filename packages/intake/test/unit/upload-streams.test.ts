@@ -2,12 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { readHead } from '../../src/modules/media/upload/head-reader.js';
-import {
-  MeteredStream,
-  UploadNotTextError,
-  UploadTooLargeError,
-} from '../../src/modules/media/upload/metered-stream.js';
+import { readHead } from '../../src/upload/head-reader.js';
+import { MeteredStream, UploadNotTextError, UploadTooLargeError } from '../../src/upload/metered-stream.js';
 
 /** A stream yielding these pieces one by one. */
 const pieces = (...chunks: Buffer[]) => Readable.from(chunks, { objectMode: false });
