@@ -4,6 +4,8 @@
  * - Business services (api, bot, worker) hold no PostgreSQL or MongoDB driver or query builder:
  *   they reach data only over HTTP through data-postgres and data-mongo.
  * - Packages never import services; no deep imports into another package's internals.
+ * - Layers: `domain/` and `application/` know no transport or driver (fastify, amqplib, ioredis, grammy)
+ *   and no adapter; a feature module (`modules/<a>`) never imports another (`modules/<b>`).
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const DATABASE_DRIVERS =
@@ -47,6 +49,34 @@ module.exports = {
       comment: 'Import a package through its index (its package.json exports), never its internals.',
       from: { path: '^(services|packages)/([^/]+)/' },
       to: { path: '^packages/([^/]+)/src/.+', pathNot: ['^packages/$2/', '^packages/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'no-transport-in-domain-or-application',
+      severity: 'error',
+      comment: 'Use cases and domain code speak ports, not HTTP, AMQP, Redis or Telegram: those live in adapters.',
+      from: { path: '/(domain|application)/' },
+      to: { path: '(^|/)node_modules/(fastify|@fastify/[^/]+|amqplib|ioredis|grammy|@grammyjs/[^/]+)/' },
+    },
+    {
+      name: 'no-adapters-in-domain-or-application',
+      severity: 'error',
+      comment: 'Dependencies point inwards: adapters use the application, never the other way round.',
+      from: { path: '/(domain|application)/' },
+      to: { path: '/adapters/' },
+    },
+    {
+      name: 'no-cross-module-imports',
+      severity: 'error',
+      comment: 'A feature module stays whole: what two modules share belongs in a package or the service edge.',
+      from: { path: '^services/([^/]+)/src/modules/([^/]+)/' },
+      to: { path: '^services/$1/src/modules/([^/]+)/', pathNot: '^services/$1/src/modules/$2/' },
+    },
+    {
+      name: 'http-edge-knows-no-module-internals',
+      severity: 'error',
+      comment: "The api's shared HTTP edge (auth, uploads, idempotency) depends on its own types, not on a module's.",
+      from: { path: '^services/api/src/http/' },
+      to: { path: '^services/api/src/modules/' },
     },
     {
       name: 'no-circular',

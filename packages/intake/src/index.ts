@@ -7,7 +7,7 @@
  */
 
 export { createRedisUploadIdempotency } from './adapters/upload-idempotency.redis.js';
-export { idempotencyErrors, uploadErrors } from './intake.errors.js';
+export { uploadErrors } from './intake.errors.js';
 export type {
   EventPublisher,
   IdempotencyClaim,

@@ -1,5 +1,4 @@
-import type { Logger } from '@flotilla/platform';
-import { idempotencyErrors } from './intake.errors.js';
+import { idempotencyErrors, type Logger } from '@flotilla/platform';
 import type { UploadBlobStore, UploadIdempotency } from './intake.ports.js';
 import type { StoredUpload } from './store-upload.js';
 

@@ -4,6 +4,7 @@
  * context, errors, the Fastify bootstrap, health, metrics, graceful shutdown and ids.
  */
 
+export { createSemaphore, type Semaphore, type SemaphoreOptions } from './concurrency/semaphore.js';
 export {
   type BusinessServiceConfig,
   businessServiceEnv,
@@ -50,6 +51,7 @@ export {
   type ProblemDetails,
   problemType,
 } from './errors/problem.js';
+export { fileErrors, idempotencyErrors, pageErrors } from './errors/shared-errors.js';
 export {
   type CheckResult,
   createHealth,

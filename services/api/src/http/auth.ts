@@ -1,9 +1,7 @@
 import type { User } from '@flotilla/contracts';
 import { type HttpApp, platformErrors } from '@flotilla/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticated } from '../modules/identity/application/authenticate.use-case.js';
-import type { Principal } from '../modules/identity/application/identity.ports.js';
-import { identityErrors } from '../modules/identity/domain/identity.errors.js';
+import { type Authenticated, authErrors, type Principal } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,7 +38,7 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply)
 /** preHandler: requires the admin role (authenticating first if needed); 403 `AUTH.ADMIN_REQUIRED` otherwise. */
 export async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   await authenticate(request, reply);
-  if (currentUser(request).role !== 'admin') throw identityErrors.NOT_ADMIN();
+  if (currentUser(request).role !== 'admin') throw authErrors.ADMIN_REQUIRED();
 }
 
 /** The authenticated caller: `{ id, role }`. Throws 401 when the route did not run {@link authenticate}. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
-  defineErrors,
   type HttpApp,
   hashKeyPart,
+  idempotencyErrors,
   type Logger,
   redisKey,
   setExpiring,
@@ -27,30 +27,6 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-/** Errors of the idempotency layer. */
-export const idempotencyErrors = defineErrors({
-  KEY_INVALID: {
-    code: 'IDEMPOTENCY.KEY_INVALID',
-    kind: 'bad_request',
-    title: 'Idempotency-Key must be 1-255 printable ASCII characters',
-  },
-  KEY_REUSED: {
-    code: 'IDEMPOTENCY.KEY_REUSED',
-    kind: 'invalid',
-    title: 'This Idempotency-Key was used with a different request',
-  },
-  IN_PROGRESS: {
-    code: 'IDEMPOTENCY.IN_PROGRESS',
-    kind: 'conflict',
-    title: 'A request with this Idempotency-Key is still in progress',
-  },
-  UNAVAILABLE: {
-    code: 'IDEMPOTENCY.UNAVAILABLE',
-    kind: 'unavailable',
-    title: 'Idempotency keys cannot be checked right now; retry shortly',
-  },
-});
 
 /** Options of {@link installIdempotency}. */
 export interface IdempotencyOptions {

@@ -1,6 +1,5 @@
-import { defineErrors } from '@flotilla/platform';
+import { createSemaphore, defineErrors } from '@flotilla/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { createSemaphore } from '../shared/semaphore.js';
 
 /** Errors of the upload gate. */
 export const uploadGateErrors = defineErrors({
@@ -41,12 +40,15 @@ export function createUploadGate(options: UploadGateOptions): UploadGate {
     help: 'Uploads refused at once with 503 UPLOAD.BUSY because every upload place was taken.',
     registers: [options.registry],
   });
-  const semaphore = createSemaphore(options.maxInFlight, 0, () => {
-    rejected.inc();
-    return uploadGateErrors.BUSY({
-      detail: `${options.maxInFlight} uploads are in progress on this server; retry after ${options.retryAfterSeconds} s.`,
-      data: { retry_after_seconds: options.retryAfterSeconds },
-    });
+  const semaphore = createSemaphore(options.maxInFlight, {
+    maxWaiting: 0,
+    onFull: () => {
+      rejected.inc();
+      return uploadGateErrors.BUSY({
+        detail: `${options.maxInFlight} uploads are in progress on this server; retry after ${options.retryAfterSeconds} s.`,
+        data: { retry_after_seconds: options.retryAfterSeconds },
+      });
+    },
   });
   new Gauge({
     name: 'api_uploads_in_flight',

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import type { DataMongoClient, DataPostgresClient } from '@flotilla/contracts';
-import { type Messaging, newId, type ServiceRuntime } from '@flotilla/platform';
+import { createSemaphore, type Messaging, newId, type ServiceRuntime } from '@flotilla/platform';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '../../config.js';
 import type { JobAnnouncer } from '../../schedules/job-announcer.js';
 import type { ScheduleSpec } from '../../schedules/schedule.runner.js';
 import type { ConsumerStarter } from '../../shared/consumer-starter.js';
-import { createSemaphore } from '../../shared/semaphore.js';
 import { createBlobDiscarder } from './adapters/blob-discarder.redis.js';
 import { createMediaMetrics } from './adapters/media.metrics.js';
 import { createMediaUploadedConsumer, MEDIA_QUEUE } from './adapters/media-uploaded.consumer.js';

@@ -1,5 +1,5 @@
+import { createSemaphore } from '@flotilla/platform';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { createSemaphore } from '../../../shared/semaphore.js';
 import type { PasswordHasher } from '../application/identity.ports.js';
 import { identityErrors } from '../domain/identity.errors.js';
 
@@ -26,7 +26,10 @@ export function createArgon2Hasher(options: Argon2Options): PasswordHasher {
     timeCost: options.timeCost,
     parallelism: options.parallelism,
   };
-  const gate = createSemaphore(options.concurrency, options.maxWaiting, () => identityErrors.HASHING_BUSY());
+  const gate = createSemaphore(options.concurrency, {
+    maxWaiting: options.maxWaiting,
+    onFull: () => identityErrors.HASHING_BUSY(),
+  });
   // Verified when an email is unknown, so that answer takes as long as a wrong password.
   let dummy: Promise<string> | undefined;
 

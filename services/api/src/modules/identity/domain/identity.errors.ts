@@ -52,11 +52,6 @@ export const identityErrors = defineErrors({
     kind: 'forbidden',
     title: 'The current password is wrong',
   },
-  NOT_ADMIN: {
-    code: 'AUTH.ADMIN_REQUIRED',
-    kind: 'forbidden',
-    title: 'This operation requires the admin role',
-  },
   USER_NOT_FOUND: { code: 'USER.NOT_FOUND', kind: 'not_found', title: 'No such user' },
   EMAIL_TAKEN: { code: 'USER.EMAIL_TAKEN', kind: 'conflict', title: 'This email is already registered' },
   USERNAME_TAKEN: { code: 'USER.USERNAME_TAKEN', kind: 'conflict', title: 'This username is already taken' },

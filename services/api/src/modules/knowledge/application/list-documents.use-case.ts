@@ -1,6 +1,5 @@
 import type { KnowledgeDocumentPage, KnowledgeDocumentStatus } from '@flotilla/contracts';
-import { isUpstreamHttpError } from '@flotilla/platform';
-import { documentErrors } from '../domain/knowledge.errors.js';
+import { isUpstreamHttpError, pageErrors } from '@flotilla/platform';
 import type { DocumentStore } from './knowledge.ports.js';
 
 /** Lists a user's own documents, newest first. */
@@ -20,7 +19,7 @@ export function createListDocuments(deps: { documents: Pick<DocumentStore, 'list
       });
     } catch (error) {
       // Everything else was validated here: a 422 upstream can only be about the cursor.
-      if (isUpstreamHttpError(error, 422)) throw documentErrors.INVALID_CURSOR({ cause: error });
+      if (isUpstreamHttpError(error, 422)) throw pageErrors.INVALID_CURSOR({ cause: error });
       throw error;
     }
   };

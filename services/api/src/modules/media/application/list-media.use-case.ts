@@ -1,6 +1,5 @@
 import type { MediaJobKind, MediaJobPage, MediaJobStatus } from '@flotilla/contracts';
-import { isUpstreamHttpError } from '@flotilla/platform';
-import { mediaErrors } from '../domain/media.errors.js';
+import { isUpstreamHttpError, pageErrors } from '@flotilla/platform';
 import type { MediaJobStore } from './media.ports.js';
 
 /** A page of one user's jobs. */
@@ -25,7 +24,7 @@ export function createListMedia(deps: { jobs: Pick<MediaJobStore, 'list'> }) {
       });
     } catch (error) {
       // Everything else was validated here: a 422 upstream can only be about the cursor.
-      if (isUpstreamHttpError(error, 422)) throw mediaErrors.INVALID_CURSOR({ cause: error });
+      if (isUpstreamHttpError(error, 422)) throw pageErrors.INVALID_CURSOR({ cause: error });
       throw error;
     }
   };

@@ -13,7 +13,6 @@ export const mediaErrors = defineErrors({
     kind: 'conflict',
     title: 'This job belongs to a knowledge-base document',
   },
-  INVALID_CURSOR: { code: 'PAGE.INVALID_CURSOR', kind: 'invalid', title: 'The cursor is not valid' },
   RANGE_NOT_SATISFIABLE: {
     code: 'MEDIA.RANGE_NOT_SATISFIABLE',
     kind: 'bad_request',

@@ -1,5 +1,5 @@
+import type { Semaphore } from '@flotilla/platform';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Semaphore } from '../../../shared/semaphore.js';
 import type { ProcessPhotoResult } from '../application/process-photo.use-case.js';
 
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -31,7 +31,7 @@ export function createMediaMetrics(registry: Registry, semaphore?: Semaphore) {
       help: 'Photos being transformed by sharp right now.',
       registers: [registry],
       collect() {
-        this.set(semaphore.active());
+        this.set(semaphore.active);
       },
     });
   }

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { isDomainError, withSpan } from '@flotilla/platform';
+import { isDomainError, type Semaphore, withSpan } from '@flotilla/platform';
 import sharp, { type Sharp } from 'sharp';
-import type { Semaphore } from '../../../shared/semaphore.js';
 import type { PhotoTransformer, TransformedPhoto } from '../application/photo.ports.js';
 import { classifyDecoderError, SUPPORTED_INPUT_FORMATS } from '../domain/failure-classification.js';
 import { mediaErrors } from '../domain/media.errors.js';

@@ -1,4 +1,4 @@
-import { defineErrors } from '@flotilla/platform';
+import { defineErrors, fileErrors } from '@flotilla/platform';
 
 /**
  * Why a photo job failed, with stable codes recorded on the job and in `media.failed`. Every one of
@@ -10,11 +10,8 @@ export const mediaErrors = defineErrors({
     kind: 'too_large',
     title: 'The photo has more pixels than the worker accepts',
   },
-  TOO_LARGE: {
-    code: 'MEDIA.TOO_LARGE',
-    kind: 'too_large',
-    title: 'The file is larger than the worker accepts',
-  },
+  // The same code as an upload above its limit: declared once, in the platform.
+  TOO_LARGE: fileErrors.TOO_LARGE.definition,
   CORRUPT: {
     code: 'MEDIA.CORRUPT',
     kind: 'invalid',
