@@ -53,7 +53,8 @@ module.exports = {
     {
       name: 'no-transport-in-domain-or-application',
       severity: 'error',
-      comment: 'Use cases and domain code speak ports, not HTTP, AMQP, Redis or Telegram: those live in adapters.',
+      comment:
+        'Use cases and domain code speak ports, not HTTP, AMQP, Redis or Telegram: those live in adapters.',
       from: { path: '/(domain|application)/' },
       to: { path: '(^|/)node_modules/(fastify|@fastify/[^/]+|amqplib|ioredis|grammy|@grammyjs/[^/]+)/' },
     },
@@ -67,14 +68,16 @@ module.exports = {
     {
       name: 'no-cross-module-imports',
       severity: 'error',
-      comment: 'A feature module stays whole: what two modules share belongs in a package or the service edge.',
+      comment:
+        'A feature module stays whole: what two modules share belongs in a package or the service edge.',
       from: { path: '^services/([^/]+)/src/modules/([^/]+)/' },
       to: { path: '^services/$1/src/modules/([^/]+)/', pathNot: '^services/$1/src/modules/$2/' },
     },
     {
       name: 'http-edge-knows-no-module-internals',
       severity: 'error',
-      comment: "The api's shared HTTP edge (auth, uploads, idempotency) depends on its own types, not on a module's.",
+      comment:
+        "The api's shared HTTP edge (auth, uploads, idempotency) depends on its own types, not on a module's.",
       from: { path: '^services/api/src/http/' },
       to: { path: '^services/api/src/modules/' },
     },

@@ -155,6 +155,12 @@ export { type CreateRedisOptions, createRedis, type RedisConnection } from './re
 export { hashKeyPart, type KeyExpiry, redisKey, setExpiring } from './redis/redis-keys.js';
 export { createLock, type LockLease, type Locks } from './redis/redis-lock.js';
 export {
+  type BusinessRuntime,
+  type BusinessRuntimeOptions,
+  type Closer,
+  createBusinessRuntime,
+} from './service/business-runtime.js';
+export {
   createServiceRuntime,
   readPackageVersion,
   type ServiceRuntime,

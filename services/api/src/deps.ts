@@ -7,9 +7,7 @@ import {
   EVENT_SCHEMAS,
 } from '@flotilla/contracts';
 import {
-  createMessaging,
-  createRedis,
-  createServiceRuntime,
+  createBusinessRuntime,
   type Messaging,
   type RedisConnection,
   readPackageVersion,
@@ -60,39 +58,19 @@ export interface CreateDepsOptions {
 
 /** Wires api's dependencies from its configuration. Nothing is awaited here: call `start()`. */
 export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): ApiDeps {
-  const runtime = createServiceRuntime({
+  const shared = createBusinessRuntime({
     service: 'api',
     version: readPackageVersion(import.meta.url),
-    logLevel: config.logLevel,
-    logPretty: config.logPretty,
-    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
-  });
-  const { logger, metrics, health } = runtime;
-  const redis = createRedis({ url: config.redisUrl, name: 'api', logger });
-  const clientOptions = {
-    callerName: 'api',
-    serviceToken: config.dataServiceToken,
-    logger,
-    metrics: metrics.registry,
-  };
-  const dataPostgres = createDataPostgresClient({ ...clientOptions, baseUrl: config.dataPostgresUrl });
-  const dataMongo = createDataMongoClient({ ...clientOptions, baseUrl: config.dataMongoUrl });
-  const messaging = createMessaging({
-    url: config.rabbitmqUrl,
-    service: 'api',
+    config,
+    clients: { dataPostgres: createDataPostgresClient, dataMongo: createDataMongoClient },
     events: EVENT_SCHEMAS,
     queues: CONSUMER_QUEUE_LIST,
-    logger,
-    registry: metrics.registry,
-    redis: redis.client,
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
-    onFatal:
-      options.onFatal ??
-      ((error) => {
-        logger.fatal({ err: error }, 'RabbitMQ unreachable: exiting');
-        process.exit(1);
-      }),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
+  const { runtime, redis, dataPostgres, dataMongo, messaging } = shared;
+  const { metrics } = runtime;
   const identity = createIdentity({ config, runtime, redis: redis.client, dataPostgres, messaging });
   const uploadGate = createUploadGate({
     maxInFlight: config.uploadsMaxInFlight,
@@ -111,12 +89,6 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
   });
   const stats = createStats({ runtime, redis, dataMongo, cacheSeconds: config.statsCacheSeconds });
 
-  health.addCheck('redis', redis.check);
-  health.addCheck('rabbitmq', messaging.check);
-  health.addCheck('data-postgres', async () => {
-    await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
-  });
-
   return {
     config,
     runtime,
@@ -133,12 +105,8 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
       await messaging.start();
       await identity.startConsumers();
     },
-    closers: [
-      { name: 'rabbitmq', close: () => messaging.close() },
-      { name: 'data-postgres', close: () => dataPostgres.close() },
-      { name: 'data-mongo', close: () => dataMongo.close() },
-      { name: 'redis', close: () => redis.close() },
-      { name: 'knowledge', close: () => knowledge.knowledgeBase.close() },
-    ],
+    closers: shared.closers({
+      afterBroker: [{ name: 'knowledge', close: () => knowledge.knowledgeBase.close() }],
+    }),
   };
 }

@@ -9,9 +9,7 @@ import {
 } from '@flotilla/contracts';
 import { createKnowledgeBase, type KnowledgeBase } from '@flotilla/knowledge';
 import {
-  createMessaging,
-  createRedis,
-  createServiceRuntime,
+  createBusinessRuntime,
   type Messaging,
   type RedisConnection,
   readPackageVersion,
@@ -72,40 +70,20 @@ export interface CreateDepsOptions {
 
 /** Wires bot's dependencies from its configuration. Nothing is awaited here: call `start()`. */
 export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): BotDeps {
-  const runtime = createServiceRuntime({
+  const base = createBusinessRuntime({
     service: 'bot',
     version: readPackageVersion(import.meta.url),
-    logLevel: config.logLevel,
-    logPretty: config.logPretty,
-    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
-  });
-  const { logger, health } = runtime;
-  const registry = runtime.metrics.registry;
-  const redis = createRedis({ url: config.redisUrl, name: 'bot', logger });
-  const clientOptions = {
-    callerName: 'bot',
-    serviceToken: config.dataServiceToken,
-    logger,
-    metrics: registry,
-  };
-  const dataPostgres = createDataPostgresClient({ ...clientOptions, baseUrl: config.dataPostgresUrl });
-  const dataMongo = createDataMongoClient({ ...clientOptions, baseUrl: config.dataMongoUrl });
-  const messaging = createMessaging({
-    url: config.rabbitmqUrl,
-    service: 'bot',
+    config,
+    clients: { dataPostgres: createDataPostgresClient, dataMongo: createDataMongoClient },
     events: EVENT_SCHEMAS,
     queues: CONSUMER_QUEUE_LIST,
-    logger,
-    registry,
-    redis: redis.client,
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
-    onFatal:
-      options.onFatal ??
-      ((error) => {
-        logger.fatal({ err: error }, 'RabbitMQ unreachable: exiting');
-        process.exit(1);
-      }),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
+  const { runtime, redis, dataPostgres, dataMongo, messaging } = base;
+  const { logger } = runtime;
+  const registry = runtime.metrics.registry;
   const knowledgeBase =
     options.knowledgeBase ??
     createKnowledgeBase(config.knowledge, { chromaUrl: config.chromaUrl, registry, logger });
@@ -154,12 +132,6 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
     blocked,
   });
 
-  health.addCheck('redis', redis.check);
-  health.addCheck('rabbitmq', messaging.check);
-  health.addCheck('data-postgres', async () => {
-    await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
-  });
-
   let polling: { stop(): Promise<void> } | undefined;
   return {
     config,
@@ -189,13 +161,9 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
         logger.info({ bot: bot.botInfo.username }, 'webhook registered');
       }
     },
-    closers: [
-      { name: 'polling', close: () => polling?.stop() },
-      { name: 'rabbitmq', close: () => messaging.close() },
-      { name: 'data-postgres', close: () => dataPostgres.close() },
-      { name: 'data-mongo', close: () => dataMongo.close() },
-      { name: 'redis', close: () => redis.close() },
-      { name: 'knowledge', close: () => knowledgeBase.close() },
-    ],
+    closers: base.closers({
+      first: [{ name: 'polling', close: () => polling?.stop() }],
+      afterBroker: [{ name: 'knowledge', close: () => knowledgeBase.close() }],
+    }),
   };
 }

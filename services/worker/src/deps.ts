@@ -8,10 +8,8 @@ import {
 } from '@flotilla/contracts';
 import { createKnowledgeBase } from '@flotilla/knowledge';
 import {
+  createBusinessRuntime,
   createLock,
-  createMessaging,
-  createRedis,
-  createServiceRuntime,
   type Locks,
   type Messaging,
   type RedisConnection,
@@ -65,44 +63,24 @@ export interface CreateDepsOptions {
 
 /** Wires worker's dependencies from its configuration. Nothing connects here: call `start()`. */
 export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}): WorkerDeps {
-  const runtime = createServiceRuntime({
+  const retryDelaysMs = config.retryDelaysMs;
+  const base = createBusinessRuntime({
     service: 'worker',
     version: readPackageVersion(import.meta.url),
-    logLevel: config.logLevel,
-    logPretty: config.logPretty,
-    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
-  });
-  const { logger, metrics, health } = runtime;
-  const redis = createRedis({ url: config.redisUrl, name: 'worker', logger });
-  const clientOptions = {
-    callerName: 'worker',
-    serviceToken: config.dataServiceToken,
-    logger,
-    metrics: metrics.registry,
-  };
-  const dataPostgres = createDataPostgresClient({ ...clientOptions, baseUrl: config.dataPostgresUrl });
-  const dataMongo = createDataMongoClient({ ...clientOptions, baseUrl: config.dataMongoUrl });
-  const retryDelaysMs = config.retryDelaysMs;
-  const messaging = createMessaging({
-    url: config.rabbitmqUrl,
-    service: 'worker',
+    config,
+    clients: { dataPostgres: createDataPostgresClient, dataMongo: createDataMongoClient },
     events: EVENT_SCHEMAS,
     // The worker's own queues with the configured retry delays, so declarations and consumers agree.
     queues: CONSUMER_QUEUE_LIST.map((queue) =>
       queue.consumer === 'worker' && retryDelaysMs ? { ...queue, retryDelaysMs } : queue,
     ),
-    logger,
-    registry: metrics.registry,
-    redis: redis.client,
     drainTimeoutMs: Math.max(1000, config.shutdownTimeoutMs - 2000),
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
-    onFatal:
-      options.onFatal ??
-      ((error) => {
-        logger.fatal({ err: error }, 'RabbitMQ unreachable: exiting');
-        process.exit(1);
-      }),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
+  const { runtime, redis, dataPostgres, dataMongo, messaging } = base;
+  const { logger, metrics, health } = runtime;
   const locks = createLock(redis.client);
 
   const shared = { config, runtime, dataPostgres, dataMongo, messaging, retryDelaysMs };
@@ -133,19 +111,7 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
     ...media.schedules,
   ];
 
-  health.addCheck('redis', redis.check);
-  health.addCheck('rabbitmq', messaging.check);
   health.addCheck('chroma', knowledge.check);
-  health.addCheck('data-postgres', async () => {
-    await dataPostgres.http.request({ method: 'GET', path: '/health/live', expect: [200] });
-  });
-  health.addCheck('data-mongo', async () => {
-    const response = await fetch(new URL('/health/live', config.dataMongoUrl), {
-      signal: AbortSignal.timeout(2000),
-    });
-    await response.body?.cancel();
-    if (!response.ok) throw new Error(`data-mongo answered ${response.status}`);
-  });
 
   const scheduleMetrics = createScheduleMetrics(metrics.registry);
   let running: ScheduleHandle[] = [];
@@ -178,18 +144,19 @@ export function createDeps(config: WorkerConfig, options: CreateDepsOptions = {}
       }
     },
     runningSchedules: () => running,
-    closers: [
-      {
-        name: 'schedules',
-        close: async () => void (await Promise.all(running.map((handle) => handle.stop()))),
-      },
-      // Drains the consumers: in-flight handlers finish (an analytics batch is written) or go back.
-      { name: 'rabbitmq', close: () => messaging.close() },
-      { name: 'analytics', close: () => analytics.recordEvent.flush() },
-      { name: 'knowledge', close: () => knowledge.close() },
-      { name: 'data-postgres', close: () => dataPostgres.close() },
-      { name: 'data-mongo', close: () => dataMongo.close() },
-      { name: 'redis', close: () => redis.close() },
-    ],
+    // The broker's closer drains the consumers: in-flight handlers finish (an analytics batch is
+    // written) or go back; then the batch is flushed, then the stores close.
+    closers: base.closers({
+      first: [
+        {
+          name: 'schedules',
+          close: async () => void (await Promise.all(running.map((handle) => handle.stop()))),
+        },
+      ],
+      afterBroker: [
+        { name: 'analytics', close: () => analytics.recordEvent.flush() },
+        { name: 'knowledge', close: () => knowledge.close() },
+      ],
+    }),
   };
 }
