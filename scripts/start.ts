@@ -25,6 +25,7 @@ import {
   type ServiceName,
   serviceEnvironment,
   servicePorts,
+  telegramSetup,
 } from './lib/services.js';
 import { type Supervised, startSupervised, stopSupervised } from './lib/supervisor.js';
 
@@ -39,6 +40,8 @@ const { values } = parseArgs({
 });
 const colour = Boolean(process.stdout.isTTY);
 const running: Supervised[] = [];
+/** Helpers that are not services (the Bot API sandbox), stopped after the services. */
+const helpers: Supervised[] = [];
 let startedInfra: string[] = [];
 let stopping: Promise<void> | undefined;
 /** The telemetry bootstrap every service process loads first (a no-op unless tracing or Sentry is configured). */
@@ -81,7 +84,7 @@ async function waitLive(
 async function stopAll(reason: string, exitCode: number): Promise<void> {
   stopping ??= (async () => {
     say(`stopping (${reason})…`);
-    for (const process_ of [...running].reverse()) {
+    for (const process_ of [...running].reverse().concat(helpers)) {
       const code = await stopSupervised(process_, 15_000);
       say(`${process_.name} stopped (exit ${code})`);
     }
@@ -129,7 +132,11 @@ async function main(): Promise<void> {
   if (values.observability && shared.JAEGER_OTLP_URL) shared.TRACING_OTLP_URL ??= shared.JAEGER_OTLP_URL;
   const secrets = await ensureDevSecrets(repoRoot);
   const ports = servicePorts(shared);
-  const busy = await busyPorts(ports);
+  const telegram = telegramSetup(shared, secrets);
+  const busy = await busyPorts({
+    ...ports,
+    ...(telegram.sandbox ? { 'telegram sandbox': telegram.port } : {}),
+  });
   if (busy.length > 0) {
     for (const [name, port] of busy) {
       say(
@@ -154,6 +161,24 @@ async function main(): Promise<void> {
     )) !== 0
   ) {
     return stopAll('migrations failed', 1);
+  }
+
+  if (telegram.sandbox) {
+    // No BOT_TOKEN: the bot talks to the local Bot API sandbox, whose chat page plays Telegram.
+    const cwd = join(repoRoot, 'packages', 'telegram-sandbox');
+    const args = ['--port', String(telegram.port), '--token', telegram.token];
+    const [command, commandArgs] = values.watch
+      ? [process.execPath, ['--conditions=flotilla-source', '--import', 'tsx', 'src/main.ts', ...args]]
+      : [process.execPath, ['--enable-source-maps', 'dist/main.js', ...args]];
+    const sandbox = startSupervised('sandbox', SERVICES.length, command, commandArgs as string[], {
+      cwd,
+      env: shared,
+      colour,
+    });
+    helpers.push(sandbox);
+    void sandbox.exited.then((code) => {
+      if (!stopping) void stopAll(`the Telegram sandbox exited unexpectedly with code ${code}`, 1);
+    });
   }
 
   for (const [index, service] of SERVICES.entries()) {
@@ -201,6 +226,11 @@ async function main(): Promise<void> {
   if (values.observability) {
     say(`  jaeger         ${shared.JAEGER_URL ?? 'not running'}  (traces: search by service)`);
     say(`  prometheus     ${shared.PROMETHEUS_URL ?? 'not running'}  (alerts at /alerts)`);
+  }
+  if (telegram.sandbox) {
+    say(
+      `  telegram       http://127.0.0.1:${telegram.port}/  the local Bot API sandbox: chat with the bot on this page (no BOT_TOKEN set)`,
+    );
   }
   say(`  pids           ${running.map((process_) => `${process_.name}=${process_.child.pid}`).join(' ')}`);
   say('press Ctrl-C to stop everything');

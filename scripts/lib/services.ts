@@ -22,7 +22,27 @@ export const CALLERS = ['api', 'bot', 'worker'] as const;
 export const DEV_SECRET_KEYS = [
   ...CALLERS.map((caller) => `${caller.toUpperCase()}_DATA_SERVICE_TOKEN`),
   'API_JWT_SIGNING_KEY',
+  'TELEGRAM_SANDBOX_SECRET',
 ];
+
+/** Port of the local Bot API sandbox (`TELEGRAM_SANDBOX_PORT`, 8081 by default). */
+export function sandboxPort(env: NodeJS.ProcessEnv): number {
+  return env.TELEGRAM_SANDBOX_PORT ? Number(env.TELEGRAM_SANDBOX_PORT) : 8081;
+}
+
+/**
+ * The Telegram side of the bot: the configured `BOT_TOKEN` (real Telegram, or whatever
+ * `TELEGRAM_API_ROOT` says), or else the local sandbox with a token made from a generated secret.
+ */
+export function telegramSetup(
+  env: NodeJS.ProcessEnv,
+  secrets: Record<string, string>,
+): { sandbox: boolean; token: string; apiRoot: string | undefined; port: number } {
+  if (env.BOT_TOKEN) return { sandbox: false, token: env.BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, port: 0 };
+  const port = sandboxPort(env);
+  const secret = (secrets.TELEGRAM_SANDBOX_SECRET ?? '').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40);
+  return { sandbox: true, token: `7000001:${secret}`, apiRoot: `http://127.0.0.1:${port}`, port };
+}
 
 /**
  * Reads `.data/dev-secrets.env`, generating any missing secret with 32 random bytes.
@@ -85,6 +105,11 @@ export function serviceEnvironment(
     env.SERVICE_TOKENS = shared.SERVICE_TOKENS || tokens;
   } else {
     env.DATA_SERVICE_TOKEN = shared.DATA_SERVICE_TOKEN || secrets[`${name.toUpperCase()}_DATA_SERVICE_TOKEN`];
+  }
+  if (name === 'bot') {
+    const telegram = telegramSetup(shared, secrets);
+    env.BOT_TOKEN = telegram.token;
+    if (telegram.apiRoot) env.TELEGRAM_API_ROOT = telegram.apiRoot;
   }
   if (name === 'api') {
     env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;

@@ -34,8 +34,8 @@ import { createNotifyJobEvent } from './modules/notifications/application/notify
 import { type BotMetrics, createBotMetrics } from './telegram/bot.metrics.js';
 import type { BotContext } from './telegram/bot-context.js';
 import { createTelegramBot } from './telegram/create-bot.js';
-import { ALLOWED_UPDATES, startPolling } from './telegram/polling.js';
 import { createReceiveFile } from './telegram/receive-file.js';
+import { createTelegramConnection } from './telegram/telegram-connection.js';
 
 /** Everything bot needs, built once by {@link createDeps}: the composition root. */
 export interface BotDeps {
@@ -49,8 +49,10 @@ export interface BotDeps {
   metrics: BotMetrics;
   /** The grammY bot (handlers installed; polling or the webhook started by `start()`). */
   bot: Bot<BotContext>;
-  /** Connects messaging, starts the notifications consumer, then polling or the webhook registration. */
+  /** Connects messaging and starts the notifications consumer; then connects to Telegram in the background. */
   start: () => Promise<void>;
+  /** Resolves once polling runs or the webhook is registered. */
+  telegramConnected: () => Promise<void>;
   /** Closed in this order after the HTTP server has drained (the first ones stop the intake). */
   closers: Array<{ name: string; close: () => Promise<void> | void }>;
 }
@@ -132,7 +134,14 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
     blocked,
   });
 
-  let polling: { stop(): Promise<void> } | undefined;
+  const telegram = createTelegramConnection(
+    bot,
+    config.mode === 'polling'
+      ? { mode: 'polling' }
+      : { mode: 'webhook', url: config.webhookUrl ?? '', secret: config.webhookSecret ?? '' },
+    logger,
+  );
+  runtime.health.addCheck('telegram', telegram.check);
   return {
     config,
     runtime,
@@ -150,19 +159,11 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
         prefetch: config.notificationsPrefetch,
         handler: createNotificationsConsumer({ notify, metrics, logger }),
       });
-      if (config.mode === 'polling') {
-        polling = await startPolling(bot, logger);
-      } else {
-        await bot.init();
-        await bot.api.setWebhook(config.webhookUrl ?? '', {
-          secret_token: config.webhookSecret ?? '',
-          allowed_updates: [...ALLOWED_UPDATES],
-        });
-        logger.info({ bot: bot.botInfo.username }, 'webhook registered');
-      }
+      telegram.start();
     },
+    telegramConnected: () => telegram.connected(),
     closers: base.closers({
-      first: [{ name: 'polling', close: () => polling?.stop() }],
+      first: [{ name: 'telegram', close: () => telegram.stop() }],
       afterBroker: [{ name: 'knowledge', close: () => knowledgeBase.close() }],
     }),
   };

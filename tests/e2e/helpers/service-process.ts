@@ -52,6 +52,9 @@ export function baseServiceEnv(): NodeJS.ProcessEnv {
     SERVICE_TOKENS: `api:${token},bot:${token},worker:${token}`,
     DATA_SERVICE_TOKEN: token,
     JWT_SIGNING_KEY: testToken(),
+    // The bot's token; its Bot API is a closed local port unless a test starts a sandbox.
+    BOT_TOKEN: `1000001:${testToken()}`,
+    TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
   };
 }
 

@@ -136,6 +136,7 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
     await app.ready();
     if (options.listen) await app.listen({ host: '127.0.0.1', port: config.port });
     await deps.start();
+    await deps.telegramConnected();
     const running: RunningBot = {
       deps,
       app,
