@@ -45,6 +45,8 @@ export interface RunningBot {
 /** The bot against the sandbox, its own data services, RabbitMQ vhost and Redis database. */
 export interface BotHarness {
   sandbox: Sandbox;
+  /** Base URL of the sandbox (its chat page is at `/`). */
+  sandboxUrl: string;
   /** The sandbox's control client for this harness's bot token. */
   telegram: SandboxClient;
   services: DataServices;
@@ -80,6 +82,9 @@ export interface BotHarnessOptions {
   listen?: boolean;
 }
 
+/** The Telegram user the sandbox's chat page plays. */
+export const PAGE_USER = { id: 424242, first_name: 'Page' };
+
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
 /** The bot's environment for tests: the sandbox, no throttling pause per chat, short retries. */
@@ -110,9 +115,10 @@ export function botTestEnv(input: {
 
 /** Starts the sandbox, data services, a vhost and one bot. Call `stop()` in `afterAll`. */
 export async function startBotHarness(options: BotHarnessOptions): Promise<BotHarness> {
-  const sandbox = createSandbox();
-  const apiRoot = await sandbox.listen(0);
   const token = generateBotToken();
+  // The chat page at the sandbox's `/` talks as the harness's bot (user PAGE_USER).
+  const sandbox = createSandbox({ pageToken: token, pageUser: PAGE_USER });
+  const apiRoot = await sandbox.listen(0);
   const telegram = createSandboxClient(apiRoot, token);
   const services = await startDataServices();
   const vhost = await createTestVhost(options.label);
@@ -166,6 +172,7 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
 
   const harness: BotHarness = {
     sandbox,
+    sandboxUrl: apiRoot,
     telegram,
     services,
     vhost,
