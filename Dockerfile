@@ -39,6 +39,7 @@ COPY packages/platform/package.json packages/platform/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/knowledge/package.json packages/knowledge/
 COPY packages/intake/package.json packages/intake/
+COPY packages/identity/package.json packages/identity/
 COPY packages/telegram-sandbox/package.json packages/telegram-sandbox/
 COPY services/api/package.json services/api/
 COPY services/bot/package.json services/bot/

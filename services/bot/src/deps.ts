@@ -7,6 +7,7 @@ import {
   type DataPostgresClient,
   EVENT_SCHEMAS,
 } from '@flotilla/contracts';
+import { createCompleteTelegramLink, createLinkCodes } from '@flotilla/identity';
 import { createKnowledgeBase, type KnowledgeBase } from '@flotilla/knowledge';
 import {
   createBusinessRuntime,
@@ -18,8 +19,6 @@ import {
 import type { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { BotConfig } from './config.js';
-import { createLinkCodes } from './modules/accounts/adapters/link-codes.redis.js';
-import { createLinkTelegram } from './modules/accounts/application/link-telegram.use-case.js';
 import { createUnlinkTelegram } from './modules/accounts/application/unlink-telegram.use-case.js';
 import { createGetJobStatus } from './modules/files/application/get-job-status.use-case.js';
 import { createGetMyStats } from './modules/files/application/get-my-stats.use-case.js';
@@ -34,6 +33,7 @@ import { createNotifyJobEvent } from './modules/notifications/application/notify
 import { type BotMetrics, createBotMetrics } from './telegram/bot.metrics.js';
 import type { BotContext } from './telegram/bot-context.js';
 import { createTelegramBot } from './telegram/create-bot.js';
+import { createLinkAccount } from './telegram/link-account.js';
 import { createReceiveFile } from './telegram/receive-file.js';
 import { createTelegramConnection } from './telegram/telegram-connection.js';
 
@@ -110,12 +110,15 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
     services: {
       findUser: (telegramId) => users.getByTelegramId(telegramId),
-      linkTelegram: createLinkTelegram({
-        users,
-        linkCodes: createLinkCodes(redis.client),
-        events: messaging,
-        logger,
-      }),
+      linkTelegram: createLinkAccount(
+        createCompleteTelegramLink({
+          users,
+          // Codes are issued by the api (with its TTL); the bot only consumes them.
+          linkCodes: createLinkCodes(redis.client, 0),
+          events: messaging,
+          logger,
+        }),
+      ),
       unlinkTelegram: createUnlinkTelegram({ users, events: messaging, logger }),
       listFiles: createListFiles({ jobs, pageSize: config.filesPageSize }),
       getJobStatus: createGetJobStatus({ jobs }),

@@ -1,12 +1,12 @@
 import type { MediaJob, User } from '@flotilla/contracts';
 import type { AskResult } from '@flotilla/knowledge';
 import { Composer, InlineKeyboard } from 'grammy';
-import type { LinkOutcome } from '../modules/accounts/application/link-telegram.use-case.js';
 import type { UnlinkOutcome } from '../modules/accounts/application/unlink-telegram.use-case.js';
 import type { MyStats } from '../modules/files/application/get-my-stats.use-case.js';
 import type { FilesPage } from '../modules/files/application/list-files.use-case.js';
 import { formatBytes } from '../modules/notifications/application/failure-reasons.js';
 import type { BotContext } from './bot-context.js';
+import type { LinkOutcome } from './link-account.js';
 import { splitLongText } from './long-text.js';
 import { describeJob, describeJobInDetail, TEXTS } from './texts.js';
 

@@ -1,15 +1,14 @@
 import { CONSUMER_QUEUES, type DataPostgresClient, type UserUpdatedData } from '@flotilla/contracts';
+import { createCompleteTelegramLink, createLinkCodes } from '@flotilla/identity';
 import type { Messaging, ServiceRuntime } from '@flotilla/platform';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../../config.js';
 import { createAccessTokens } from './adapters/access-tokens.jose.js';
-import { createLinkCodes } from './adapters/link-codes.redis.js';
 import { createLoginLimiter } from './adapters/login-limiter.redis.js';
 import { createArgon2Hasher } from './adapters/password-hasher.argon2.js';
 import { createUserProfiles } from './adapters/user-profiles.cache.js';
 import { createAuthenticate } from './application/authenticate.use-case.js';
 import { createChangePassword } from './application/change-password.use-case.js';
-import { createCompleteTelegramLink } from './application/complete-telegram-link.use-case.js';
 import { createCreateTelegramLinkCode } from './application/create-telegram-link-code.use-case.js';
 import type {
   AccessTokens,

@@ -46,13 +46,8 @@ export interface LoginLimiter {
   reset(account: string): Promise<void>;
 }
 
-/** One-time Telegram link codes (stored hashed, expiring). */
-export interface LinkCodes {
-  /** A fresh code for `userId`. */
-  issue(userId: string): Promise<{ code: string; expiresInSeconds: number }>;
-  /** The user id of `code`, deleting it (one use); undefined when unknown or expired. */
-  consume(code: string): Promise<string | undefined>;
-}
+/** One-time Telegram link codes (stored hashed, expiring): `@flotilla/identity`'s port. */
+export type { LinkCodes } from '@flotilla/identity';
 
 /** Publishes domain events after the write they report. */
 export interface EventPublisher {

@@ -1,3 +1,4 @@
+import { telegramLinkErrors } from '@flotilla/identity';
 import { defineErrors } from '@flotilla/platform';
 
 /** Every error of the identity context, with its stable code. HTTP maps them by kind, once. */
@@ -60,16 +61,8 @@ export const identityErrors = defineErrors({
     kind: 'conflict',
     title: 'An admin cannot suspend their own account',
   },
-  LINK_CODE_INVALID: {
-    code: 'TELEGRAM.LINK_CODE_INVALID',
-    kind: 'invalid',
-    title: 'The link code is unknown, used or expired',
-  },
-  TELEGRAM_ID_TAKEN: {
-    code: 'TELEGRAM.ID_TAKEN',
-    kind: 'conflict',
-    title: 'This Telegram account is linked to another user',
-  },
+  // Declared once, with Telegram linking (shared with the bot).
+  TELEGRAM_ID_TAKEN: telegramLinkErrors.ID_TAKEN.definition,
   TELEGRAM_NOT_LINKED: {
     code: 'TELEGRAM.NOT_LINKED',
     kind: 'not_found',

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { hashKeyPart, redisKey, setExpiring } from '@flotilla/platform';
 import type { Redis } from 'ioredis';
-import type { LinkCodes } from '../application/identity.ports.js';
+import type { LinkCodes } from './telegram-link.ports.js';
 
 /** Alphabet of link codes: no 0/O, 1/I/L, so a person can retype one. */
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -13,7 +13,7 @@ export const LINK_CODE_PATTERN = `^[${ALPHABET}]{${LINK_CODE_LENGTH}}$`;
 /**
  * One-time Telegram link codes in Redis: `linkcode:<sha256(code)>` -> user id, with an expiry. The raw
  * code is shown once to the user and never stored. `consume` is GETDEL, so a code links at most once.
- * The bot reads the same keys (see the api README, "Telegram linking").
+ * The api issues codes, the bot consumes them; both through this adapter.
  */
 export function createLinkCodes(redis: Redis, ttlSeconds: number): LinkCodes {
   const keyOf = (code: string) => redisKey('linkcode', hashKeyPart(code.toUpperCase()));

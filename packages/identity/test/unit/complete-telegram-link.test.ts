@@ -1,8 +1,8 @@
 import type { EventData, EventType, User } from '@flotilla/contracts';
 import { createLogger } from '@flotilla/platform';
 import { describe, expect, it } from 'vitest';
-import { createCompleteTelegramLink } from '../../src/modules/identity/application/complete-telegram-link.use-case.js';
-import type { LinkCodes, UserDirectory } from '../../src/modules/identity/application/identity.ports.js';
+import { createCompleteTelegramLink } from '../../src/complete-telegram-link.use-case.js';
+import type { LinkCodes, TelegramUserDirectory as UserDirectory } from '../../src/telegram-link.ports.js';
 
 const ALICE = '01900000-0000-7000-8000-00000000000a';
 const BOB = '01900000-0000-7000-8000-00000000000b';
@@ -51,7 +51,6 @@ function world(initial: User[], codes: Record<string, string>) {
     users: directory,
     linkCodes,
     profiles: {
-      get: async (id) => users.get(id) ?? null,
       invalidate: async (id) => {
         invalidated.push(id);
         return true;
