@@ -47,6 +47,7 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
     client: { apiRoot: options.apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
+  // Installed first, so it runs inside auto-retry: a retried call waits its turn again.
   bot.api.config.use(
     apiThrottler({
       global: {
@@ -54,6 +55,7 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
         reservoirRefreshAmount: options.globalPerSecond,
         reservoirRefreshInterval: 1000,
       },
+      // Groups: Telegram allows about 20 messages a minute per group.
       group: {
         maxConcurrent: 1,
         minTime: Math.max(options.chatMinIntervalMs, 3000),
