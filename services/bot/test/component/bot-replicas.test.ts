@@ -1,23 +1,60 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotHarness, type RunningBot, startBotHarness, waitFor } from '../support/bot-harness.js';
+import {
+  baseServiceEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+} from '../../../../tests/e2e/helpers/service-process.js';
+import { type BotHarness, botTestEnv, startBotHarness, waitFor } from '../support/bot-harness.js';
 
 let harness: BotHarness;
-let second: RunningBot;
+/** The second bot: its own process (tsx from source), on the harness's Redis, broker, stores and token. */
+let second: ServiceProcess;
 
 beforeAll(async () => {
   harness = await startBotHarness({ label: 'bot-replicas' });
-  second = await harness.startBot();
+  second = startService('bot', await freePort(), {
+    ...baseServiceEnv(),
+    ...botTestEnv({
+      services: harness.services,
+      rabbitmqUrl: harness.vhost.url,
+      redisUrl: harness.bot.config.redisUrl,
+      apiRoot: harness.sandboxUrl,
+      token: harness.telegram.token,
+    }),
+    LOG_LEVEL: 'info',
+  });
+  await waitFor(
+    'the second bot to be ready',
+    async () => {
+      const ready = await fetch(second.url('/health/ready')).catch(() => undefined);
+      return ready?.status === 200;
+    },
+    60_000,
+  );
+}, 90_000);
+afterAll(async () => {
+  if (second && second.child.exitCode === null) {
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }
+  await harness?.stop();
 });
-afterAll(() => harness?.stop());
 
-async function handledBy(bot: RunningBot): Promise<number> {
-  const metric = await bot.deps.runtime.metrics.registry.getSingleMetric('bot_updates_total')?.get();
-  return (metric?.values ?? [])
-    .filter((value) => value.labels.duplicate === 'false')
-    .reduce((sum, value) => sum + value.value, 0);
+/** Updates handled (not skipped as duplicates), from a `/metrics` text. */
+function handledIn(metrics: string): number {
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('bot_updates_total{') && line.includes('duplicate="false"'))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
-describe('two bots on one Redis and one token', () => {
+async function handledByBoth(): Promise<number> {
+  const first = handledIn(await harness.bot.deps.runtime.metrics.registry.metrics());
+  return first + handledIn(await (await fetch(second.url('/metrics'))).text());
+}
+
+describe('two bot processes on one Redis and one token', () => {
   it('answer every message of a conversation once, though both poll the same updates', async () => {
     const person = harness.telegramUser();
     for (let i = 0; i < 6; i += 1) {
@@ -35,7 +72,7 @@ describe('two bots on one Redis and one token', () => {
     expect(replies).toHaveLength(7);
     // Both bots poll the same updates (the sandbox, unlike Telegram, lets two pollers share them); the
     // update_id marks in Redis let exactly one of them handle each.
-    expect((await handledBy(harness.bot)) + (await handledBy(second))).toBe(7);
+    expect(await handledByBoth()).toBe(7);
   });
 
   it('share the conversation state: a question asked of one bot is answered as a question by either', async () => {
