@@ -108,7 +108,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     ctx.handlerName = 'link';
     if (ctx.match.trim()) return link(ctx, ctx.match);
     ctx.session.awaiting = 'link-code';
-    await ctx.reply(TEXTS.askForCode);
+    ctx.afterSessionSaved(() => ctx.reply(TEXTS.askForCode));
   });
 
   composer.command('unlink', async (ctx) => {
@@ -124,7 +124,8 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     if (!user) return;
     ctx.session.filesCursors = [];
     const page = await renderFilesPage(ctx, services, user, 0);
-    if (page) await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
+    if (page)
+      ctx.afterSessionSaved(() => ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {}));
   });
 
   composer.callbackQuery(/^files:(\d{1,4})$/, async (ctx) => {
@@ -132,7 +133,11 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     const user = ctx.from ? await services.findUser(ctx.from.id) : null;
     const page = user ? await renderFilesPage(ctx, services, user, Number(ctx.match[1])) : undefined;
     await ctx.answerCallbackQuery(page ? {} : { text: 'This list is out of date; send /files again.' });
-    if (page) await ctx.editMessageText(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
+    if (page) {
+      ctx.afterSessionSaved(() =>
+        ctx.editMessageText(page.text, page.keyboard ? { reply_markup: page.keyboard } : {}),
+      );
+    }
   });
 
   composer.command('status', async (ctx) => {
@@ -149,7 +154,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     ctx.handlerName = 'ask';
     if (ctx.match.trim()) return ask(ctx, ctx.match.trim());
     ctx.session.awaiting = 'question';
-    await ctx.reply(TEXTS.askForQuestion);
+    ctx.afterSessionSaved(() => ctx.reply(TEXTS.askForQuestion));
   });
 
   composer.command('stats', async (ctx) => {

@@ -136,6 +136,16 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
     await next();
   });
 
+  // Replies queued with `ctx.afterSessionSaved` go out after the session middleware below has saved.
+  bot.use(async (ctx, next) => {
+    const queued: Array<() => Promise<unknown>> = [];
+    ctx.afterSessionSaved = (send) => {
+      queued.push(send);
+    };
+    await next();
+    for (const send of queued) await send();
+  });
+
   bot.use(
     session<ChatSession, BotContext>({
       initial: () => ({}),
