@@ -10,7 +10,7 @@ export type UpdateSource = { mode: 'polling' } | { mode: 'webhook'; url: string;
  * Connects the bot to Telegram in the background: `getMe`, then polling or the webhook registration,
  * retried with backoff (1 s doubling to 30 s) while Telegram cannot be reached, so an outage at start
  * does not crash-loop the process. Readiness (`check`) fails until connected; `stop()` ends the retries
- * and the polling.
+ * and the polling at once.
  */
 export function createTelegramConnection(bot: Bot<BotContext>, source: UpdateSource, logger: Logger) {
   let connected = false;
@@ -36,6 +36,11 @@ export function createTelegramConnection(bot: Bot<BotContext>, source: UpdateSou
     while (!stopped) {
       try {
         await connectOnce();
+        // Stopped while connecting: polling started too late is stopped at once.
+        if (stopped) {
+          await polling?.stop();
+          return;
+        }
         connected = true;
         return;
       } catch (error) {
@@ -67,9 +72,10 @@ export function createTelegramConnection(bot: Bot<BotContext>, source: UpdateSou
       await running;
     },
     async stop(): Promise<void> {
+      // An attempt in flight is not awaited: auto-retry may keep a call to an unreachable Telegram
+      // going for longer than a shutdown may take.
       stopped = true;
       wake?.();
-      await running;
       await polling?.stop();
     },
   };
