@@ -14,7 +14,8 @@
 #              rebuilt only when dependencies change, not on every source edit)
 #   deps       every dependency (`npm ci`), shared by all five builds
 #   build      `tsc -b services/$SERVICE` (also compiles the workspace packages it references)
-#   prod-deps  production dependencies of SERVICE only (other services' drivers stay out)
+#   prod-deps  production dependencies of SERVICE only (other services' drivers stay out), with the
+#              patched dependencies (patches/) taken from deps
 #   runtime    prod-deps + compiled output, as the unprivileged `node` user
 #   service-*  per-service port; the last stage selects one
 #
@@ -35,6 +36,8 @@ ENV npm_config_update_notifier=false \
 # A new workspace package needs its package.json listed here (scripts/test/compose.test.ts checks it).
 FROM base AS manifests
 COPY package.json package-lock.json .npmrc ./
+# Fixes to dependencies, applied by `npm ci` (the root postinstall runs patch-package); see patches/.
+COPY patches/ patches/
 COPY packages/platform/package.json packages/platform/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/knowledge/package.json packages/knowledge/
@@ -68,8 +71,16 @@ RUN mkdir -p /out \
 
 FROM manifests AS prod-deps
 ARG SERVICE
+# patch-package (the root postinstall) is a build tool and not installed here, so install scripts are
+# skipped (no production dependency needs one) and each patched dependency the service uses is taken,
+# patched, from the deps stage (same lockfile, same version).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --workspace "services/${SERVICE}"
+    --mount=type=bind,from=deps,source=/app/node_modules,target=/patched \
+    npm ci --omit=dev --ignore-scripts --workspace "services/${SERVICE}" \
+ && for patch in patches/*.patch; do \
+      name="$(basename "$patch" | sed -e 's/+[^+]*\.patch$//' -e 's/+/\//')"; \
+      if [ -d "node_modules/$name" ]; then rm -rf "node_modules/$name" && cp -R "/patched/$name" "node_modules/$name"; fi; \
+    done
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE

@@ -73,8 +73,19 @@ interface VitestReport {
     name: string;
     status: string;
     message?: string;
-    assertionResults: Array<{ fullName: string; status: string }>;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
   }>;
+}
+
+/** The first lines of a failure message, indented under the test's name (the log may be all that is kept). */
+function firstLines(message: string | undefined): string {
+  if (!message) return '';
+  const lines = message
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line))
+    .slice(0, 6)
+    .map((line) => `\n      ${line.slice(0, 300)}`);
+  return lines.join('');
 }
 
 async function vitestProject(project: string, nodeBinary: string, label: string): Promise<void> {
@@ -105,7 +116,8 @@ async function vitestProject(project: string, nodeBinary: string, label: string)
   tally.skipped += report.numPendingTests + report.numTodoTests;
   for (const file of report.testResults) {
     for (const test of file.assertionResults) {
-      if (test.status === 'failed') tally.failures.push(`[${label}] ${test.fullName}`);
+      if (test.status === 'failed')
+        tally.failures.push(`[${label}] ${test.fullName}${firstLines(test.failureMessages?.[0])}`);
     }
     // A file that failed to load has no test results but must not pass silently.
     if (file.status === 'failed' && file.assertionResults.length === 0) {

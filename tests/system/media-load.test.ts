@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadUser, type MediaSystem, phonePhotos, startMediaSystem } from '../support/media-system.js';
 import { runUploadClients, summarize, type UploadAnswer } from '../support/upload-load.js';
@@ -32,10 +34,13 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (process.env.MEDIA_LOAD_DEBUG && system) {
+  // MEDIA_LOAD_DEBUG=<directory>: every log line of the api, the worker and data-mongo, one file each.
+  const debugDir = process.env.MEDIA_LOAD_DEBUG;
+  if (debugDir && system) {
+    await mkdir(debugDir, { recursive: true });
     for (const service of [system.api, system.worker, system.services.processes.dataMongo]) {
-      for (const line of service.logs.slice(-60))
-        console.log(service.name, JSON.stringify(line).slice(0, 400));
+      const lines = service.logs.map((line) => JSON.stringify(line)).join('\n');
+      await writeFile(join(debugDir, `${service.name}.log`), `${lines}\n`);
     }
   }
   await system?.stop();

@@ -28,9 +28,10 @@ export function createMongo(options: CreateMongoOptions): Mongo {
     maxPoolSize: options.poolSize,
     serverSelectionTimeoutMS: options.timeoutMs,
     connectTimeoutMS: options.timeoutMs,
-    // The streaming monitor (an awaited hello held open) never reconnected after the server restarted
-    // under load (seen with FerretDB v1: no connection at all afterwards, every operation timing out);
-    // polling with a hello every heartbeat (10 s) finds the server again.
+    // A hello every heartbeat (10 s) rather than one held open by the server. The monitor used to stop
+    // for good after the server restarted under load (no connection at all afterwards, every operation
+    // waiting): the driver waited for 'drain' on a socket the server had just closed, which never comes
+    // (patches/mongodb+*.patch fixes that). Polling keeps the monitor simple either way.
     serverMonitoringMode: 'poll',
   });
   const db = client.db(options.database);
