@@ -28,6 +28,12 @@ export interface DataMongoClientOptions extends Omit<ServiceClientOptions, 'name
    * cover the transfer of the largest file. Default 300 000.
    */
   uploadTimeoutMs?: number;
+  /**
+   * How long data-mongo may take to answer an upload once the whole file is sent: it stores the last
+   * chunks and the file document first, which a loaded store can make slow. Giving up earlier would
+   * leave a stored file the caller never learns of. Default 60 000 (bounded by the upload's deadline).
+   */
+  uploadAnswerTimeoutMs?: number;
 }
 
 /** A time range, narrowed to one user when `user_id` is set (system-wide otherwise). */
@@ -125,7 +131,7 @@ function statsPath(filter: AnalyticsStatsFilter, systemPath: string, userPath: s
 
 /** Creates the typed client of data-mongo over the platform's service client (pooled, retries, breaker). */
 export function createDataMongoClient(options: DataMongoClientOptions): DataMongoClient {
-  const { uploadTimeoutMs = 300_000, ...rest } = options;
+  const { uploadTimeoutMs = 300_000, uploadAnswerTimeoutMs = 60_000, ...rest } = options;
   const http = createServiceClient({ ...rest, name: options.name ?? 'data-mongo' });
 
   const analytics: DataMongoClient['analytics'] = {
@@ -186,6 +192,7 @@ export function createDataMongoClient(options: DataMongoClientOptions): DataMong
         body,
         expect: [201],
         timeoutMs: callOptions.timeoutMs ?? uploadTimeoutMs,
+        headersTimeoutMs: uploadAnswerTimeoutMs,
         ...(callOptions.signal ? { signal: callOptions.signal } : {}),
       });
       return response.body;

@@ -200,6 +200,28 @@ describe('service client timeouts and connection failures', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("waits longer for one call's answer when the call says so, and the client's own bound for the others", async () => {
+    // The answer comes after about 2.5 s: past the client's headers timeout (1 s, with undici's timer
+    // resolution of about a second), within the call's own.
+    const server = await startServer((req, res) => {
+      req.resume();
+      setTimeout(() => sendJson(res, 201, { stored: true }), 2500);
+    });
+    const client = makeClient(server.url, { headersTimeoutMs: 1000, requestTimeoutMs: 10_000 });
+
+    const answered = await client.request({
+      method: 'POST',
+      path: '/blobs',
+      body: { a: 1 },
+      headersTimeoutMs: 8000,
+    });
+    const refused = await rejection(client.request({ method: 'POST', path: '/blobs', body: { a: 1 } }));
+
+    expect(answered).toMatchObject({ status: 201, body: { stored: true } });
+    expect((refused as DomainError).code).toBe('UPSTREAM.TIMEOUT');
+    expect((refused as DomainError).detail).toContain('no response headers in time');
+  });
+
   it('enforces the overall deadline of a call even when the per-attempt timeouts are longer', async () => {
     const server = await startServer(() => {});
     const client = makeClient(server.url, { headersTimeoutMs: 5000 });

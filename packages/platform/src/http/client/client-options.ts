@@ -101,6 +101,12 @@ export interface ServiceRequest {
   signal?: AbortSignal;
   /** Overall deadline of this call, overriding the client's `requestTimeoutMs`. */
   timeoutMs?: number;
+  /**
+   * How long the upstream may take to start its answer once the request is sent, overriding the
+   * client's `headersTimeoutMs`: for a call whose answer waits for real work (an upload is stored
+   * before it is answered), so the caller does not give up on an answer already under way.
+   */
+  headersTimeoutMs?: number;
 }
 
 /** A buffered response. `body` is parsed JSON (or text), and is NOT validated against `T`. */

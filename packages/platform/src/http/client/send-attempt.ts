@@ -30,6 +30,8 @@ export interface PreparedCall {
   call: CallSignal;
   /** Deadline of the call, for the timeout message. */
   timeoutMs: number;
+  /** The call's own wait for the answer's headers, when it differs from the pool's. */
+  headersTimeoutMs?: number;
 }
 
 /** The outcome of one attempt that produced an HTTP status. */
@@ -84,6 +86,7 @@ export async function sendAttempt(
       headers: prepared.headers(),
       body: prepared.body.kind === 'none' ? null : prepared.body.data,
       signal: prepared.call.signal,
+      ...(prepared.headersTimeoutMs === undefined ? {} : { headersTimeout: prepared.headersTimeoutMs }),
     });
     label = statusClass(response.statusCode);
     const expected = prepared.isExpected(response.statusCode);

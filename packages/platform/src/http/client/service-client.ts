@@ -93,6 +93,7 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
       maxResponseBytes: config.maxResponseBytes,
       call,
       timeoutMs,
+      ...(request.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: request.headersTimeoutMs }),
     };
     const replayable = body.kind !== 'stream' && isIdempotentRequest(method, request.idempotent);
     let streaming = false;
