@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ComponentError, type InfraContext } from '../component.js';
 import { isExecutable, run } from '../exec.js';
 import { withHeartbeat } from '../output.js';
+import { buildOnce } from './build-once.js';
 import { buildGoProgram, type GoProgram } from './go-build.js';
 
 /** A deployment tool: a Go program, the file it becomes, and how it reports its version. */
@@ -65,7 +66,11 @@ export async function ensureDeployTool(ctx: InfraContext, name: DeployToolName):
   await withHeartbeat(
     (message) => ctx.progress(name, message),
     `building ${tool.binaryName} ${wanted}`,
-    buildGoProgram(ctx, name, tool.program, binary, logFile),
+    buildOnce(binary, {
+      isCurrent: async () => (await installedVersion(tool, binary)) === wanted,
+      build: () => buildGoProgram(ctx, name, tool.program, binary, logFile),
+      onWait: (pid) => ctx.progress(name, `waiting for process ${pid}, which is building it`),
+    }),
     ` from the Go module proxy into ${binary} (first time only, a few minutes; log ${logFile})`,
   ).catch((error: Error) => {
     throw new ComponentError(name, `could not build ${tool.binaryName}: ${error.message}`);

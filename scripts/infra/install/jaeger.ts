@@ -5,6 +5,7 @@ import { ComponentError, type InfraContext } from '../component.js';
 import { isExecutable, run, runOrThrow } from '../exec.js';
 import { withHeartbeat } from '../output.js';
 import { ensureExecutable } from './apt.js';
+import { buildOnce } from './build-once.js';
 
 /** The Jaeger release built from the Go module proxy (its all-in-one `jaeger` command). */
 export const JAEGER_VERSION = 'v1.75.0';
@@ -67,7 +68,11 @@ export async function ensureJaeger(ctx: InfraContext): Promise<string> {
   await withHeartbeat(
     progress,
     `building Jaeger ${JAEGER_VERSION}`,
-    build(ctx, binary),
+    buildOnce(binary, {
+      isCurrent: () => isJaegerBuilt(ctx.config.toolsDir),
+      build: () => build(ctx, binary),
+      onWait: (pid) => progress(`waiting for process ${pid}, which is building it`),
+    }),
     ` from the Go module proxy into ${binary} (first time only, several minutes)`,
   ).catch((error: Error) => {
     throw new ComponentError('jaeger', `could not build Jaeger: ${error.message}`);
