@@ -20,6 +20,7 @@ import {
   currentTraceFields,
   injectTraceHeaders,
   withMessageTraceContext,
+  withRootSpan,
   withSpan,
 } from '../../src/tracing/trace-context.js';
 
@@ -93,6 +94,29 @@ describe('telemetry with an SDK', () => {
     expect(span?.attributes).toMatchObject({ 'image.format': 'jpeg' });
     expect(span?.status.code).toBe(2);
     expect(span?.events.map((event) => event.name)).toContain('exception');
+  });
+
+  it('a root span starts a new trace, linked to the request that handed the work over', async () => {
+    exporter.reset();
+    const { request, inside } = await tracer().startActiveSpan('POST /telegram/webhook', async (span) => {
+      const seen = await withRootSpan(
+        'telegram message',
+        { 'telegram.update_id': 7 },
+        async (setAttributes) => {
+          setAttributes({ 'bot.handler': 'photo' });
+          return currentTraceFields();
+        },
+      );
+      span.end();
+      return { request: span.spanContext(), inside: seen };
+    });
+    const update = exporter.getFinishedSpans().find((span) => span.name === 'telegram message');
+    expect(update?.parentSpanContext).toBeUndefined();
+    expect(inside?.trace_id).toBe(update?.spanContext().traceId);
+    expect(inside?.trace_id).not.toBe(request.traceId);
+    expect(update?.links.map((link) => link.context.spanId)).toEqual([request.spanId]);
+    expect(update?.kind).toBe(1);
+    expect(update?.attributes).toMatchObject({ 'telegram.update_id': 7, 'bot.handler': 'photo' });
   });
 });
 
