@@ -1,6 +1,5 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createDataPostgresClient } from '@flotilla/contracts';
-import { hashKeyPart, redisKey } from '@flotilla/platform';
 import {
   createSandbox,
   createSandboxClient,
@@ -27,6 +26,7 @@ import {
   startService,
   waitUntilLive,
 } from './helpers/service-process.js';
+import { linkTelegramAccount, type TelegramPerson } from './helpers/telegram-link.js';
 
 /**
  * The bot on the traced path: a photo sent to the bot (through the Bot API sandbox) is one trace in
@@ -96,8 +96,8 @@ async function poll<T>(what: string, read: () => Promise<T | undefined>, timeout
   }
 }
 
-/** A Flotilla user linked to a fresh Telegram account through `/start <code>`, as a person would. */
-async function linkedPerson(): Promise<{ id: number; first_name: string }> {
+/** A Flotilla user (as data-postgres stores one) linked to a fresh Telegram account. */
+async function linkedPerson(): Promise<TelegramPerson> {
   const dataPostgres = createDataPostgresClient({
     baseUrl: data.dataPostgresUrl,
     callerName: 'api',
@@ -111,13 +111,7 @@ async function linkedPerson(): Promise<{ id: number; first_name: string }> {
     password_hash: `$argon2id$v=19$m=65536,t=3,p=4$${tag}${tag}$${tag}${tag}${tag}`,
   });
   await dataPostgres.close();
-  // The api stores link codes this way (POST /users/me/telegram/link-code).
-  const code = `TRACE${randomBytes(3).toString('hex').toUpperCase()}`;
-  await redis.set(redisKey('linkcode', hashKeyPart(code)), user.id, 'PX', 600_000);
-  const person = { id: randomInt(1_000_000, 2 ** 40), first_name: 'Ada' };
-  await telegram.sendText(person, `/start ${code}`);
-  await telegram.waitForBotMessage(person.id, (message) => message.text?.startsWith('Linked') ?? false);
-  return person;
+  return linkTelegramAccount(redis, telegram, user.id);
 }
 
 const serviceOf = (trace: JaegerTrace, span: JaegerSpan) => trace.processes[span.processID]?.serviceName;
