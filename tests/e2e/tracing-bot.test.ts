@@ -44,6 +44,7 @@ let telegram: SandboxClient;
 let redis: Redis;
 let bot: ServiceProcess;
 let worker: ServiceProcess;
+const token = generateBotToken();
 
 beforeAll(async () => {
   jaeger = await startTestJaeger();
@@ -54,7 +55,6 @@ beforeAll(async () => {
   redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   sandbox = createSandbox();
   const apiRoot = await sandbox.listen(0);
-  const token = generateBotToken();
   telegram = createSandboxClient(apiRoot, token);
   worker = startService('worker', await freePort(), {
     ...baseServiceEnv(),
@@ -213,6 +213,14 @@ describe('tracing a conversation through the bot', () => {
     expect(notifications.some((consume) => sendPhoto && descendsFrom(trace, sendPhoto, consume))).toBe(true);
     const notificationParent = sendPhoto && parentOf(trace, sendPhoto);
     expect(notificationParent && serviceOf(trace, notificationParent)).toBe('bot');
+
+    // The bot's token is in every Bot API URL: no span the bot exported carries it.
+    const botTraces = (await (await fetch(`${jaeger.queryUrl}/api/traces?service=bot&limit=100`)).json()) as {
+      data: JaegerTrace[];
+    };
+    const exported = JSON.stringify([trace, ...botTraces.data]);
+    expect(exported).toContain('/bot<redacted>/sendPhoto');
+    expect(exported).not.toContain(token.split(':')[1]);
 
     // Every line the bot logged while handling the update carries the trace id.
     const botLines = bot.logs.filter((line) => line.update_id === updateId);
