@@ -33,7 +33,9 @@ import { linkTelegramAccount, type TelegramPerson } from './helpers/telegram-lin
  * Jaeger, rooted at the bot's span of that update: the bot's calls to data-mongo and data-postgres,
  * its `media.uploaded` publish, the worker's processing (parented across the queue), and the bot's
  * notification that the worker's `media.succeeded` causes, down to the `sendPhoto` call to Telegram.
- * Every process is its own, started with the telemetry bootstrap, exporting to a Jaeger of the test's.
+ * And a photo a linked user uploads through the api is one trace from the api's request to the bot's
+ * notification. Every process is its own, started with the telemetry bootstrap, exporting to a Jaeger
+ * of the test's.
  */
 
 let jaeger: TestJaeger;
@@ -44,6 +46,7 @@ let telegram: SandboxClient;
 let redis: Redis;
 let bot: ServiceProcess;
 let worker: ServiceProcess;
+let api: ServiceProcess;
 const token = generateBotToken();
 
 beforeAll(async () => {
@@ -69,11 +72,21 @@ beforeAll(async () => {
     ...tracing,
     LOG_LEVEL: 'info',
   });
-  await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(bot, 60_000)]);
+  api = startService('api', await freePort(), {
+    ...baseServiceEnv(),
+    ...tracing,
+    LOG_LEVEL: 'info',
+    DATA_POSTGRES_URL: data.dataPostgresUrl,
+    DATA_MONGO_URL: data.dataMongoUrl,
+    DATA_SERVICE_TOKEN: data.tokens.api,
+    RABBITMQ_URL: vhost.url,
+    REDIS_URL: redisUrl,
+  });
+  await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(bot, 60_000), waitUntilLive(api, 60_000)]);
 }, 1_800_000);
 
 afterAll(async () => {
-  for (const service of [bot, worker]) {
+  for (const service of [api, bot, worker]) {
     if (service && service.child.exitCode === null) {
       service.child.kill('SIGTERM');
       await service.exited;
@@ -85,6 +98,13 @@ afterAll(async () => {
   await vhost?.remove();
   await jaeger?.stop();
 });
+
+/** The photo of the tests: noise, so the worker has something to compress. */
+function noisePhoto(): Promise<Buffer> {
+  return sharp(randomBytes(640 * 480 * 3), { raw: { width: 640, height: 480, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
 
 async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -135,10 +155,7 @@ const calledMethod = (span: JaegerSpan, method: string) =>
 describe('tracing a conversation through the bot', () => {
   it('a photo sent to the bot is one trace: bot, data services, RabbitMQ, worker, and the notification back', async () => {
     const person = await linkedPerson();
-    const photo = await sharp(randomBytes(640 * 480 * 3), { raw: { width: 640, height: 480, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    const { update_id: updateId } = await telegram.sendPhoto(person, photo);
+    const { update_id: updateId } = await telegram.sendPhoto(person, await noisePhoto());
     await telegram.waitForBotMessage(person.id, (message) => message.photo !== undefined, 60_000);
 
     // The bot's log line of that update carries the trace id.
@@ -226,5 +243,77 @@ describe('tracing a conversation through the bot', () => {
     const botLines = bot.logs.filter((line) => line.update_id === updateId);
     expect(botLines.length).toBeGreaterThan(0);
     for (const line of botLines) expect(line.trace_id).toBe(traceId);
+  });
+
+  it('a photo a linked user uploads through the api is one trace down to the bot’s notification', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const credentials = { email: `trace.api.${tag}@example.com`, password: `a long passphrase ${tag}` };
+    const registered = await fetch(api.url('/api/v1/auth/register'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...credentials, username: `trace_api_${tag}` }),
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const login = await fetch(api.url('/api/v1/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    const { access_token: accessToken } = (await login.json()) as { access_token: string };
+    const auth = { authorization: `Bearer ${accessToken}` };
+    // Linked as a person does it: a code from the api, `/start <code>` to the bot.
+    const issued = await fetch(api.url('/api/v1/users/me/telegram/link-code'), {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(issued.status).toBe(201);
+    const { code } = (await issued.json()) as { code: string };
+    const person = { id: 5_000_000 + Number.parseInt(tag, 16), first_name: 'Grace' };
+    await telegram.sendText(person, `/start ${code}`);
+    await telegram.waitForBotMessage(person.id, (message) => message.text?.startsWith('Linked') ?? false);
+
+    const requestId = `trace-api-${tag}`;
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await noisePhoto())], { type: 'image/jpeg' }), 'api.jpg');
+    const uploaded = await fetch(api.url('/api/v1/media'), {
+      method: 'POST',
+      headers: { ...auth, 'x-request-id': requestId },
+      body: form,
+    });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(202);
+    // The bot sends the compressed photo to the linked chat.
+    await telegram.waitForBotMessage(person.id, (message) => message.photo !== undefined, 60_000);
+
+    const uploadLog = api.logs.find(
+      (line) => line.request_id === requestId && line.msg === 'request completed',
+    );
+    expect(uploadLog?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const traceId = String(uploadLog?.trace_id);
+    const trace = await poll(
+      'the notification in the upload trace',
+      async () => {
+        const found = await jaeger.trace(traceId);
+        if (!found) return undefined;
+        const photoSent = found.spans.some(
+          (span) => serviceOf(found, span) === 'bot' && calledMethod(span, 'sendPhoto'),
+        );
+        const settled = found.spans.filter((span) => !parentOf(found, span)).length === 1;
+        return photoSent && settled ? found : undefined;
+      },
+      30_000,
+    );
+    const roots = trace.spans.filter((span) => !parentOf(trace, span));
+    expect(roots.map((span) => `${serviceOf(trace, span)} ${span.operationName}`)).toEqual([
+      'api POST /api/v1/media',
+    ]);
+    const workerConsume = trace.spans.find((span) => isConsumerOf(trace, span, 'worker', 'q.worker.media'));
+    expect(workerConsume && serviceOf(trace, parentOf(trace, workerConsume) as JaegerSpan)).toBe('api');
+    const sendPhoto = trace.spans.find(
+      (span) => serviceOf(trace, span) === 'bot' && calledMethod(span, 'sendPhoto'),
+    ) as JaegerSpan;
+    let node = parentOf(trace, sendPhoto);
+    while (node && !isConsumerOf(trace, node, 'bot', 'q.bot.notifications')) node = parentOf(trace, node);
+    expect(node, 'the bot’s notification consumer span above sendPhoto').toBeDefined();
+    expect(workerConsume && node && descendsFrom(trace, node, workerConsume)).toBe(true);
   });
 });
