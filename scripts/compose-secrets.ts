@@ -26,6 +26,7 @@ export const COMPOSE_SECRET_FILES = [
   'bot_data_service_token',
   'worker_data_service_token',
   'api_jwt_signing_key',
+  'bot_webhook_secret',
   'postgres_url',
   'mongo_url',
   'redis_url',
@@ -34,7 +35,7 @@ export const COMPOSE_SECRET_FILES = [
   'data_service_tokens',
 ] as const;
 
-const GENERATED = COMPOSE_SECRET_FILES.slice(0, 8);
+const GENERATED = COMPOSE_SECRET_FILES.slice(0, 9);
 
 /** The derived files' contents from the generated ones (host names are the compose services'). */
 function derive(get: (name: string) => string): Record<string, string> {

@@ -10,7 +10,8 @@
  *
  * Existing servers: POSTGRES_URL, REDIS_URL, MONGO_URL, RABBITMQ_URL (+ RABBITMQ_MANAGEMENT_URL),
  * CHROMA_URL. Ports: POSTGRES_PORT, REDIS_PORT, MONGO_PORT, RABBITMQ_PORT, RABBITMQ_MANAGEMENT_PORT,
- * RABBITMQ_DIST_PORT, CHROMA_PORT, GATEWAY_PORT, API_PORT (gateway upstream, with API_HOST).
+ * RABBITMQ_DIST_PORT, CHROMA_PORT, GATEWAY_PORT, API_PORT (gateway upstream, with API_HOST), BOT_PORT
+ * (the gateway's /telegram/webhook, with BOT_HOST, an IP address).
  * Tools cache: FLOTILLA_TOOLS_DIR (default ~/.cache/flotilla).
  */
 import { infraDown } from './infra/commands/down.js';

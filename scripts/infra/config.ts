@@ -13,6 +13,8 @@ export interface InfraPorts {
   chroma: number;
   gateway: number;
   api: number;
+  /** The bot, behind the gateway's `/telegram/webhook`. */
+  bot: number;
   /** Jaeger's query API and UI (its gRPC query port is the one below it). */
   jaegerUi: number;
   /** Jaeger's OTLP/HTTP receiver. */
@@ -35,6 +37,8 @@ export interface InfraConfig {
   host: string;
   ports: InfraPorts;
   apiHost: string;
+  /** Host of the bot behind `/telegram/webhook` (an IP address: the native gateway has no resolver). */
+  botHost: string;
   rabbitmqNodeName: string;
   /** Gateway limits: largest request body, and the per-IP rate and burst on /api/v1/auth/. */
   gateway: { maxBodySize: string; authRate: string; authBurst: number };
@@ -64,6 +68,7 @@ const PORT_DEFAULTS: Record<string, [keyof InfraPorts, number]> = {
   CHROMA_PORT: ['chroma', 8100],
   GATEWAY_PORT: ['gateway', 8080],
   API_PORT: ['api', 8000],
+  BOT_PORT: ['bot', 8003],
   JAEGER_UI_PORT: ['jaegerUi', 16686],
   JAEGER_OTLP_PORT: ['jaegerOtlp', 4318],
   PROMETHEUS_PORT: ['prometheus', 9090],
@@ -123,6 +128,9 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
   if (!/^\d+r\/[sm]$/.test(gateway.authRate)) errors.push('GATEWAY_AUTH_RATE must look like 10r/s');
   if (!Number.isInteger(gateway.authBurst) || gateway.authBurst < 0)
     errors.push('GATEWAY_AUTH_BURST must be a count');
+  const botHost = env.BOT_HOST || '127.0.0.1';
+  if (!/^(\d{1,3}\.){3}\d{1,3}$|^\[[0-9a-fA-F:.]+\]$/.test(botHost))
+    errors.push('BOT_HOST must be an IP address (the gateway resolves no names for the bot)');
   if (errors.length > 0) {
     throw new Error(`invalid environment:\n  ${errors.join('\n  ')}`);
   }
@@ -135,6 +143,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     host: '127.0.0.1',
     ports,
     apiHost: env.API_HOST || '127.0.0.1',
+    botHost,
     rabbitmqNodeName: env.RABBITMQ_NODENAME || 'flotilla@localhost',
     gateway,
     urls,

@@ -210,8 +210,8 @@ function checkNetworks(project: Project): string[] {
     for (const network of networks) {
       if (!declared.includes(network)) problems.push(`${name}: network ${network} is not declared`);
     }
-    if (networks.includes('edge') && !['gateway', 'api'].includes(name))
-      problems.push(`${name}: only the gateway and the api may join the edge network`);
+    if (networks.includes('edge') && !['gateway', 'api', 'bot'].includes(name))
+      problems.push(`${name}: only the gateway, the api and the bot may join the edge network`);
     if (name === 'gateway' && networks.some((network) => network !== 'edge'))
       problems.push('gateway: must join the edge network only');
   }

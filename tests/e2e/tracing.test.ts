@@ -19,8 +19,8 @@ import {
 /**
  * One trace per photo upload: with Jaeger running and tracing on, the api's upload request, its calls
  * to data-mongo and data-postgres, the `media.uploaded` message and the worker's processing (with its
- * own calls to the data services) are one trace in Jaeger, parented across the queue. The bot is not
- * on this path yet (it does not exist), so it is not expected here.
+ * own calls to the data services) are one trace in Jaeger, parented across the queue. A photo sent
+ * through the bot, with the notification back, is traced in `tracing-bot.test.ts`.
  */
 
 let jaeger: TestJaeger;

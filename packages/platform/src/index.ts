@@ -171,5 +171,6 @@ export {
   currentTraceId,
   flushTraces,
   type SpanAttributes,
+  withRootSpan,
   withSpan,
 } from './tracing/trace-context.js';

@@ -28,6 +28,8 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
     GATEWAY_LISTEN: `${config.host}:${config.ports.gateway}`,
     API_HOST: config.apiHost,
     API_PORT: config.ports.api,
+    BOT_HOST: config.botHost,
+    BOT_PORT: config.ports.bot,
     GATEWAY_ACCESS_LOG: join(config.logsDir, 'nginx-access.log'),
     NGINX_PID_FILE: join(prefix, 'nginx.pid'),
     NGINX_ERROR_LOG: errorLog,
@@ -70,7 +72,7 @@ async function testConfig(ctx: InfraContext, gateway: GatewayFiles): Promise<voi
 }
 
 /**
- * The nginx gateway in front of the api: config rendered from `infrastructure/nginx/` templates,
+ * The nginx gateway in front of the api (and the bot's webhook): config rendered from `infrastructure/nginx/` templates,
  * run in the foreground with everything under `.data/nginx/`.
  */
 export const nginx: Component = {

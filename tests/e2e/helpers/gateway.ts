@@ -16,6 +16,15 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/** Limits of a test gateway, and where its `/telegram/webhook` goes. */
+export interface TestGatewayOptions {
+  maxBodySize?: string;
+  authRate?: string;
+  authBurst?: number;
+  /** Port of the bot behind `/telegram/webhook`; unset: a closed port (the route answers 502). */
+  botPort?: number;
+}
+
 /**
  * Renders `infrastructure/nginx/` for a gateway on `port` whose api upstream holds every port of
  * `apiPorts` (nginx balances round-robin), and runs nginx in the foreground from a scratch prefix.
@@ -23,7 +32,7 @@ export interface TestGateway {
 export async function startTestGateway(
   port: number,
   apiPorts: number[],
-  limits: { maxBodySize?: string; authRate?: string; authBurst?: number } = {},
+  limits: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const nginx = await findExecutable('nginx', process.env.PATH, ['/usr/sbin']);
   if (!nginx) throw new Error('nginx is not installed: run `npm run infra -- up` first');
@@ -43,6 +52,9 @@ export async function startTestGateway(
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
     API_HOST: '127.0.0.1',
     API_PORT: first ?? 0,
+    BOT_HOST: '127.0.0.1',
+    // Port 9 (discard) is closed on loopback: without a bot the webhook route answers 502.
+    BOT_PORT: limits.botPort ?? 9,
     GATEWAY_ACCESS_LOG: accessLog,
     NGINX_PID_FILE: join(prefix, 'nginx.pid'),
     NGINX_ERROR_LOG: join(prefix, 'error.log'),

@@ -18,6 +18,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from '../config/telemetry-env.js';
 import type { ServiceIdentity } from './service-identity.js';
+import { createUrlCredentialsRedactor } from './url-credentials.span-processor.js';
 
 /** Operational endpoints polled by probes and Prometheus: no spans for them. */
 function isOperational(request: IncomingMessage): boolean {
@@ -39,14 +40,15 @@ export async function startTelemetry(
   environment: string,
 ): Promise<void> {
   // Without an OTLP URL (Sentry only) spans are still made, for the trace ids, but not exported.
-  const spanProcessors: SpanProcessor[] =
-    settings.otlpUrl === undefined
-      ? [new NoopSpanProcessor()]
-      : [
-          new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
-            scheduledDelayMillis: 1000,
-          }),
-        ];
+  // The redactor runs first: secrets in URL paths (the bot's token) never reach an exporter.
+  const spanProcessors: SpanProcessor[] = [createUrlCredentialsRedactor()];
+  if (settings.otlpUrl === undefined) spanProcessors.push(new NoopSpanProcessor());
+  else
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
+        scheduledDelayMillis: 1000,
+      }),
+    );
 
   if (settings.sentryDsn !== undefined) {
     const { startSentry } = await import('../errors/sentry.js');

@@ -112,3 +112,36 @@ export function withSpan<T>(
       }
     });
 }
+
+/**
+ * Runs `action` as the root span of a new trace (server kind): the handling of a request that arrives
+ * on a transport no instrumentation sees, such as a Telegram update. Everything it causes (data-service
+ * calls, messages published, the work of their consumers) joins that trace. When a span is in progress
+ * (the webhook request that handed the update over, answered before the handling ends) the new span
+ * is linked to it rather than parented. A failure is recorded on the span and rethrown; the span
+ * always ends. A no-op wrapper without SDK.
+ */
+export function withRootSpan<T>(
+  name: string,
+  attributes: SpanAttributes,
+  action: (setAttributes: (more: SpanAttributes) => void) => Promise<T>,
+): Promise<T> {
+  const handedOverBy = trace.getActiveSpan()?.spanContext();
+  const links = handedOverBy && isSpanContextValid(handedOverBy) ? [{ context: handedOverBy }] : [];
+  return trace
+    .getTracer('@flotilla/platform')
+    .startActiveSpan(name, { kind: SpanKind.SERVER, attributes, links, root: true }, async (span) => {
+      try {
+        return await action((more) => span.setAttributes(more));
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+}

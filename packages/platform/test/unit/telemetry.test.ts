@@ -20,8 +20,10 @@ import {
   currentTraceFields,
   injectTraceHeaders,
   withMessageTraceContext,
+  withRootSpan,
   withSpan,
 } from '../../src/tracing/trace-context.js';
+import { createUrlCredentialsRedactor } from '../../src/tracing/url-credentials.span-processor.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 const exporter = new InMemorySpanExporter();
@@ -93,6 +95,58 @@ describe('telemetry with an SDK', () => {
     expect(span?.attributes).toMatchObject({ 'image.format': 'jpeg' });
     expect(span?.status.code).toBe(2);
     expect(span?.events.map((event) => event.name)).toContain('exception');
+  });
+
+  it('a root span starts a new trace, linked to the request that handed the work over', async () => {
+    exporter.reset();
+    const { request, inside } = await tracer().startActiveSpan('POST /telegram/webhook', async (span) => {
+      const seen = await withRootSpan(
+        'telegram message',
+        { 'telegram.update_id': 7 },
+        async (setAttributes) => {
+          setAttributes({ 'bot.handler': 'photo' });
+          return currentTraceFields();
+        },
+      );
+      span.end();
+      return { request: span.spanContext(), inside: seen };
+    });
+    const update = exporter.getFinishedSpans().find((span) => span.name === 'telegram message');
+    expect(update?.parentSpanContext).toBeUndefined();
+    expect(inside?.trace_id).toBe(update?.spanContext().traceId);
+    expect(inside?.trace_id).not.toBe(request.traceId);
+    expect(update?.links.map((link) => link.context.spanId)).toEqual([request.spanId]);
+    expect(update?.kind).toBe(1);
+    expect(update?.attributes).toMatchObject({ 'telegram.update_id': 7, 'bot.handler': 'photo' });
+  });
+});
+
+describe('secrets in URLs', () => {
+  it('a bot token in a Bot API URL never reaches the exporter', () => {
+    const exported = new InMemorySpanExporter();
+    const redacting = new BasicTracerProvider({
+      spanProcessors: [createUrlCredentialsRedactor(), new SimpleSpanProcessor(exported)],
+    });
+    const token = '1234567:AAH-secret_Token';
+    redacting
+      .getTracer('test')
+      .startSpan('POST', {
+        attributes: {
+          'url.full': `http://127.0.0.1:8081/bot${token}/sendMessage`,
+          'http.url': `https://api.telegram.org/file/bot${token}/photos/file_1.jpg`,
+          'url.path': `/bot${token}/getUpdates`,
+          'server.address': '127.0.0.1',
+        },
+      })
+      .end();
+    const [span] = exported.getFinishedSpans();
+    expect(span?.attributes).toEqual({
+      'url.full': 'http://127.0.0.1:8081/bot<redacted>/sendMessage',
+      'http.url': 'https://api.telegram.org/file/bot<redacted>/photos/file_1.jpg',
+      'url.path': '/bot<redacted>/getUpdates',
+      'server.address': '127.0.0.1',
+    });
+    expect(JSON.stringify(span?.attributes)).not.toContain('secret_Token');
   });
 });
 

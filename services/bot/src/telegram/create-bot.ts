@@ -1,4 +1,4 @@
-import { isDomainError, type Logger, runWithContext } from '@flotilla/platform';
+import { isDomainError, type Logger, runWithContext, withRootSpan } from '@flotilla/platform';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { RedisAdapter } from '@grammyjs/storage-redis';
@@ -82,8 +82,24 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
   // concurrently. Installed first, so it also orders webhook updates handled in the background.
   bot.use(sequentialize((ctx) => (ctx.chat ? String(ctx.chat.id) : undefined)));
 
-  bot.use(async (ctx, next) => {
+  // Each update is the root span of its own trace (it arrives on no instrumented transport): the
+  // data-service calls, the events published and the worker's processing they cause join it.
+  bot.use((ctx, next) => {
     const type = updateType(ctx);
+    return withRootSpan(
+      `telegram ${type}`,
+      { 'telegram.update_type': type, 'telegram.update_id': ctx.update.update_id },
+      async (setAttributes) => {
+        try {
+          await handleOnce(ctx, next, type);
+        } finally {
+          if (ctx.handlerName) setAttributes({ 'bot.handler': ctx.handlerName });
+        }
+      },
+    );
+  });
+
+  async function handleOnce(ctx: BotContext, next: () => Promise<void>, type: string): Promise<void> {
     if (!(await firstDelivery(ctx.update.update_id))) {
       metrics.updates.inc({ type, duplicate: 'true' });
       logger.info({ update_id: ctx.update.update_id, type }, 'duplicate update skipped');
@@ -121,7 +137,7 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
         );
       }
     });
-  });
+  }
 
   // Failures outside the boundary above (Redis down while deduplicating): logged and counted; the
   // update is lost, as Telegram has already handed it over.
