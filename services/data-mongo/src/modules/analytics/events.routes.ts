@@ -6,15 +6,14 @@ import {
   AnalyticsEventQuerySchema,
   AnalyticsIngestBodySchema,
   AnalyticsIngestResultSchema,
-  decodeCursor,
-  encodeCursor,
 } from '@flotilla/contracts';
-import { type HttpApp, isUuid } from '@flotilla/platform';
+import type { HttpApp } from '@flotilla/platform';
 import type { DataMongoMetrics } from '../../metrics.js';
 import { serviceTokenSecurity } from '../../openapi.js';
 import { analyticsErrors } from './analytics.errors.js';
+import { decodePosition, encodePosition } from './event-cursor.js';
 import { findEventDataErrors } from './event-data.js';
-import type { EventPosition, EventsRepository } from './events.repository.js';
+import type { EventsRepository } from './events.repository.js';
 import { parseTimeRange } from './time-range.js';
 
 /** Room per event for the envelope around `data`, when sizing the ingest body limit. */
@@ -23,18 +22,6 @@ const ENVELOPE_BYTES = 1024;
 /** Largest ingest body: a full batch of events with the largest allowed `data`. */
 export const INGEST_BODY_LIMIT =
   ANALYTICS_BATCH_MAX_EVENTS * (ANALYTICS_EVENT_DATA_MAX_BYTES + ENVELOPE_BYTES);
-
-function encodePosition(position: EventPosition): string {
-  return encodeCursor({ t: position.occurredAt.getTime(), id: position.id });
-}
-
-function decodePosition(cursor: string): EventPosition {
-  const value = decodeCursor<{ t?: unknown; id?: unknown }>(cursor);
-  if (typeof value?.t !== 'number' || !Number.isSafeInteger(value.t) || !isUuid(value.id)) {
-    throw analyticsErrors.INVALID_CURSOR({ detail: 'Use the `next_cursor` of a previous page, unchanged.' });
-  }
-  return { occurredAt: new Date(value.t), id: value.id };
-}
 
 /** `POST` (ingest) and `GET` (query) of `/api/v1/analytics/events`. */
 export function registerEventRoutes(
