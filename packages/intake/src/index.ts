@@ -34,6 +34,7 @@ export {
 } from './upload/file-sniffer.js';
 export { readHead } from './upload/head-reader.js';
 export { MeteredStream, UploadNotTextError, UploadTooLargeError } from './upload/metered-stream.js';
+export { safeFilename } from './upload/safe-filename.js';
 export {
   createUploadDocument,
   titleFromFilename,

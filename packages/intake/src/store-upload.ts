@@ -6,6 +6,7 @@ import { uploadErrors } from './intake.errors.js';
 import { SNIFF_BYTES, type SniffedType, sniffFile, type UploadFamily } from './upload/file-sniffer.js';
 import { readHead } from './upload/head-reader.js';
 import { MeteredStream, UploadNotTextError, UploadTooLargeError } from './upload/metered-stream.js';
+import { safeFilename } from './upload/safe-filename.js';
 
 /** An incoming file: its name as the client gave it and its bytes, read once. */
 export interface IncomingFile {
@@ -66,7 +67,9 @@ function unsupported(input: StoreUploadInput, type: SniffedType | undefined, det
  */
 export function createStoreUpload(deps: StoreUploadDeps) {
   return async function storeUpload(input: StoreUploadInput): Promise<StoredUpload> {
-    const { file, maxBytes } = input;
+    const { maxBytes } = input;
+    // Every edge's names are made safe here (a Telegram document's name arrives as sent).
+    const file = { ...input.file, filename: safeFilename(input.file.filename) };
     let sourceFailed = false;
     file.stream.once('error', () => {
       sourceFailed = true;

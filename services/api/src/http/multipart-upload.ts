@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { type IncomingFile, uploadErrors } from '@flotilla/intake';
+import { type IncomingFile, safeFilename, uploadErrors } from '@flotilla/intake';
 import {
   DomainError,
   drainUnreadRequestBodies,
@@ -9,20 +9,6 @@ import {
 } from '@flotilla/platform';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-
-/** Name used when the client sent none (or nothing usable). */
-const FALLBACK_NAME = 'upload';
-
-/**
- * A client's file name made safe to store and show: the last path segment, without control characters,
- * at most 255 characters.
- */
-export function safeFilename(raw: string | undefined): string {
-  const base = (raw ?? '').split(/[/\\]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return (clean === '' || clean === '.' || clean === '..' ? FALLBACK_NAME : clean).slice(0, 255);
-}
 
 /** A multipart request's single file and the short text fields sent before it. */
 export interface MultipartUpload {

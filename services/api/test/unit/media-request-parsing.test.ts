@@ -1,6 +1,5 @@
-import { titleFromFilename } from '@flotilla/intake';
+import { safeFilename, titleFromFilename } from '@flotilla/intake';
 import { describe, expect, it } from 'vitest';
-import { safeFilename } from '../../src/http/multipart-upload.js';
 import { parseIfNoneMatch, parseRangeHeader } from '../../src/modules/media/adapters/media-files.routes.js';
 
 describe('reading what a download asks for', () => {
