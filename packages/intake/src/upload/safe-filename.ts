@@ -6,7 +6,6 @@ const MAX_NAME_LENGTH = 255;
 
 // Control characters (C0, DEL and C1), the Unicode line and paragraph separators, and the bidirectional
 // controls that make a name read as something else ("photo\u202Egpj.exe" shows as "photoexe.jpg").
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const INVISIBLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 // A surrogate without its other half is no character: it cannot be encoded as UTF-8 or in a URL.
