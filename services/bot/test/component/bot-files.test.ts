@@ -100,6 +100,21 @@ describe('files through the bot', () => {
     expect(answer.text).toContain('Sources:\n[1] handbook (passage 1)');
   });
 
+  it('takes a document whose Telegram name has a path and control characters, under its last segment', async () => {
+    const { telegram: person } = await harness.linkedUser();
+    await harness.telegram.sendDocument(person, {
+      bytes: Buffer.from('Opening hours: nine to five.\n'),
+      fileName: '../../etc/hours\u0007\u202e.txt',
+      mimeType: 'text/plain',
+    });
+    await harness.telegram.waitForBotMessage(person.id, startsWith('📥 Got your document'));
+    await harness.telegram.waitForBotMessage(
+      person.id,
+      startsWith('📚 “hours” is in your knowledge base'),
+      60_000,
+    );
+  });
+
   it('refuses a file above the limit from its declared size, without downloading it', async () => {
     const { telegram: person } = await harness.linkedUser();
     const before = (await harness.telegram.calls()).filter(
