@@ -126,7 +126,10 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
         );
         if (ctx.chat) {
           const text = known ? `Sorry: ${error.detail ?? error.title}.` : TEXTS.failure(ctx.requestId);
-          await ctx.reply(text).catch(() => undefined);
+          // A reply can fail before any call is made (an update whose chat has no id): best effort only.
+          await Promise.resolve()
+            .then(() => ctx.reply(text))
+            .catch(() => undefined);
         }
       } finally {
         const seconds = (performance.now() - started) / 1000;
