@@ -73,8 +73,17 @@ const part = fc.record({
     fc.uint8Array({ minLength: MAX_BYTES - 2, maxLength: MAX_BYTES + 300 }),
   ),
 });
+/** A form as sent: its parts, whether it is closed, where it is cut, and the Content-Type it is sent as. */
+interface Form {
+  boundary: string;
+  parts: Array<{ headers: string[]; body: Uint8Array }>;
+  close: boolean;
+  cutAt: number | undefined;
+  contentType: string;
+}
+
 /** Forms of any shape: parts with any headers, a missing or wrong boundary, cut anywhere. */
-const chaoticForm = fc.record({
+const chaoticForm: fc.Arbitrary<Form> = fc.record({
   boundary: token,
   parts: fc.array(part, { maxLength: 8 }),
   close: fc.boolean(),
@@ -88,7 +97,7 @@ const chaoticForm = fc.record({
   ),
 });
 /** Well-formed forms: a few text fields, then one file under any name. */
-const wellFormedForm = fc
+const wellFormedForm: fc.Arbitrary<Form> = fc
   .record({
     boundary: token,
     fields: fc.array(fc.record({ name: token, value: fc.string({ maxLength: 50 }) }), { maxLength: 3 }),
@@ -114,7 +123,6 @@ const wellFormedForm = fc
     cutAt: undefined,
     contentType: 'multipart/form-data; boundary=',
   }));
-type Form = typeof chaoticForm extends fc.Arbitrary<infer T> ? T : never;
 
 function encode(form: Form): { body: Buffer; contentType: string } {
   const chunks: Buffer[] = [];
