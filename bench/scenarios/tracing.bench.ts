@@ -1,15 +1,20 @@
 /**
- * Cost of tracing, in one run: the same stack (api, worker, data-postgres, data-mongo as their own
- * processes) measured twice, first untraced (no TRACING_OTLP_URL: no SDK is loaded), then traced with
- * every trace recorded (TRACING_SAMPLE_RATIO=1) and exported to a local Jaeger. Two paths:
- * 1. api read: `GET /api/v1/users/me` with an access JWT (cache warm), 16 concurrent callers;
+ * Cost of tracing, in one run: two copies of the same stack (api, worker, data-postgres, data-mongo as
+ * their own processes) run side by side, one untraced (no TRACING_OTLP_URL: no SDK is loaded), one
+ * traced with every trace recorded (TRACING_SAMPLE_RATIO=1, the default) and exported to a local
+ * Jaeger. Only one of them is under load at a time; rounds alternate off/on (and on/off), so load
+ * from elsewhere on the machine weighs on both sides alike, and the ratio is that of the medians.
+ * 1. api read: `GET /api/v1/users/me` with an access JWT and a warm profile cache (JWT, Redis GET,
+ *    serialization), driven by wrk (a native generator: it does not compete for the event loop);
  * 2. photo pipeline: upload a 1600x1200 JPEG through the api and wait until the worker has finished
- *    the job, 2 at a time.
- * The stacks run one after the other, so they never share the cores; off and on alternate twice.
+ *    the job, 2 at a time (a Node client: each operation polls its job).
+ * `FLOTILLA_BENCH_CPU_PROF=<dir>` writes a CPU profile of each api process there (`--cpu-prof`) and
+ * runs the read rounds only (a profiled run's figures are not for the table).
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { Agent, request } from 'undici';
 import { createTestVhost } from '../../packages/platform/test/component/messaging-broker.js';
 import { workerTestEnv } from '../../services/worker/test/support/worker-harness.js';
 import {
@@ -21,32 +26,31 @@ import {
 } from '../../tests/e2e/helpers/service-process.js';
 import { isolatedRedisUrl, startDataServices } from '../../tests/support/data-services.js';
 import { startTestJaeger } from '../../tests/support/jaeger.js';
-import { compare, type Measurement, runLoad, type Scenario } from '../lib/measure.js';
+import { compare, type Measurement, round, runLoad, type Scenario } from '../lib/measure.js';
+import { runWrk } from '../lib/wrk.js';
 
-const READ_CONCURRENCY = 16;
+const READ_CONNECTIONS = 32;
 const PHOTO_CONCURRENCY = 2;
-const USERS = 10;
 
-interface StackResult {
-  read: Measurement;
-  photos: Measurement;
+/** One stack of the run, idle unless a round drives it. */
+interface Stack {
+  label: string;
+  api: ServiceProcess;
+  token: string;
+  stop(): Promise<void>;
 }
 
-async function stop(service: ServiceProcess): Promise<void> {
+async function stopProcess(service: ServiceProcess): Promise<void> {
   if (service.child.exitCode !== null) return;
   service.child.kill('SIGTERM');
   await service.exited;
 }
 
-async function measureStack(
-  label: string,
-  tracing: Record<string, string>,
-  quick: boolean,
-  photo: Buffer,
-): Promise<StackResult> {
+async function startStack(label: string, tracing: Record<string, string>): Promise<Stack> {
   const data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'warn' } });
-  const vhost = await createTestVhost('bench-tracing');
+  const vhost = await createTestVhost(`bench-tracing-${label}`);
   const redisUrl = isolatedRedisUrl(15);
+  const profileDir = process.env.FLOTILLA_BENCH_CPU_PROF;
   const worker = startService('worker', await freePort(), {
     ...baseServiceEnv(),
     ...workerTestEnv(data, vhost.url),
@@ -57,141 +61,195 @@ async function measureStack(
     MEDIA_MAX_INPUT_PIXELS: '20000000',
     MEDIA_CONCURRENCY: String(PHOTO_CONCURRENCY),
   });
-  const api = startService('api', await freePort(), {
-    ...baseServiceEnv(),
-    ...tracing,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATA_POSTGRES_URL: data.dataPostgresUrl,
-    DATA_MONGO_URL: data.dataMongoUrl,
-    DATA_SERVICE_TOKEN: data.tokens.api,
-    RABBITMQ_URL: vhost.url,
-    REDIS_URL: redisUrl,
-    TRUST_PROXY: 'true',
-    LOGIN_MAX_PER_IP: '1000000',
-  });
-  const agent = new Agent({ connections: READ_CONCURRENCY, keepAliveTimeout: 30_000 });
-  try {
-    await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
-    const clientIp = `10.${randomBytes(3).join('.')}`;
-    const tokens: string[] = [];
-    for (let index = 0; index < USERS; index += 1) {
-      const suffix = randomBytes(6).toString('hex');
-      const credentials = { email: `bench-${suffix}@example.test`, password: `bench-password-${suffix}` };
-      const headers = { 'content-type': 'application/json', 'x-forwarded-for': clientIp };
-      const registered = await fetch(api.url('/api/v1/auth/register'), {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...credentials, username: `bench_${suffix}` }),
-      });
-      if (registered.status !== 201) throw new Error(`register: ${registered.status}`);
-      const login = await fetch(api.url('/api/v1/auth/login'), {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(credentials),
-      });
-      tokens.push(((await login.json()) as { access_token: string }).access_token);
-    }
-    const token = () => tokens[Math.floor(Math.random() * tokens.length)] as string;
-
-    const read = await runLoad(
-      async () => {
-        const response = await request(api.url('/api/v1/users/me'), {
-          headers: { authorization: `Bearer ${token()}` },
-          dispatcher: agent,
-        });
-        await response.body.dump();
-        if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-      },
-      {
-        label: `api GET /users/me, ${label}`,
-        concurrency: READ_CONCURRENCY,
-        maxOperations: quick ? 3_000 : 30_000,
-        maxMs: quick ? 5_000 : 20_000,
-        warmup: 300,
-      },
-    );
-
-    const photos = await runLoad(
-      async () => {
-        const auth = { authorization: `Bearer ${token()}` };
-        const form = new FormData();
-        form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'bench.jpg');
-        const uploaded = await fetch(api.url('/api/v1/media'), { method: 'POST', headers: auth, body: form });
-        if (uploaded.status !== 202) throw new Error(`upload: ${uploaded.status}`);
-        const { id } = (await uploaded.json()) as { id: string };
-        for (;;) {
-          const job = (await (await fetch(api.url(`/api/v1/media/${id}`), { headers: auth })).json()) as {
-            status: string;
-          };
-          if (job.status === 'succeeded') return;
-          if (job.status === 'failed') throw new Error('job failed');
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      },
-      {
-        label: `photo upload -> worker done, ${label}`,
-        concurrency: PHOTO_CONCURRENCY,
-        maxOperations: quick ? 20 : 150,
-        maxMs: quick ? 15_000 : 60_000,
-        warmup: 4,
-      },
-    );
-    return { read, photos };
-  } finally {
-    await agent.close();
-    await Promise.all([stop(api), stop(worker)]);
+  const api = startService(
+    'api',
+    await freePort(),
+    {
+      ...baseServiceEnv(),
+      ...tracing,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATA_POSTGRES_URL: data.dataPostgresUrl,
+      DATA_MONGO_URL: data.dataMongoUrl,
+      DATA_SERVICE_TOKEN: data.tokens.api,
+      RABBITMQ_URL: vhost.url,
+      REDIS_URL: redisUrl,
+      TRUST_PROXY: 'true',
+      LOGIN_MAX_PER_IP: '1000000',
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, label)}`] : [],
+  );
+  const stop = async () => {
+    await Promise.all([stopProcess(api), stopProcess(worker)]);
     await vhost.remove();
     await data.stop();
+  };
+  try {
+    await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
+    const suffix = randomBytes(6).toString('hex');
+    const credentials = { email: `bench-${suffix}@example.test`, password: `bench-password-${suffix}` };
+    const headers = {
+      'content-type': 'application/json',
+      'x-forwarded-for': `10.${randomBytes(3).join('.')}`,
+    };
+    const registered = await fetch(api.url('/api/v1/auth/register'), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...credentials, username: `bench_${suffix}` }),
+    });
+    if (registered.status !== 201) throw new Error(`register: ${registered.status}`);
+    const login = await fetch(api.url('/api/v1/auth/login'), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(credentials),
+    });
+    const token = ((await login.json()) as { access_token: string }).access_token;
+    return { label, api, token, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
+}
+
+/** One read round: wrk on the cached `GET /users/me` of `stack` for `seconds`. */
+async function readRound(stack: Stack, seconds: number): Promise<Measurement> {
+  const load = await runWrk({
+    url: stack.api.url('/api/v1/users/me'),
+    method: 'GET',
+    headers: { authorization: `Bearer ${stack.token}` },
+    connections: READ_CONNECTIONS,
+    durationSeconds: seconds,
+  });
+  const ok = load.statuses['200'] ?? 0;
+  return {
+    label: `api GET /users/me, ${stack.label} (wrk, ${READ_CONNECTIONS} connections)`,
+    operations: ok,
+    errors: load.requests - ok + load.socketErrors,
+    seconds: round(load.seconds),
+    throughput_per_s: round(ok / load.seconds),
+    p50_ms: round(load.p50_ms),
+    p99_ms: round(load.p99_ms),
+    max_ms: round(load.max_ms),
+  };
+}
+
+/** One photo round: uploads through the api of `stack`, each followed until the worker is done. */
+function photoRound(stack: Stack, photo: Buffer, quick: boolean): Promise<Measurement> {
+  const auth = { authorization: `Bearer ${stack.token}` };
+  return runLoad(
+    async () => {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'bench.jpg');
+      const uploaded = await fetch(stack.api.url('/api/v1/media'), {
+        method: 'POST',
+        headers: auth,
+        body: form,
+      });
+      if (uploaded.status !== 202) throw new Error(`upload: ${uploaded.status}`);
+      const { id } = (await uploaded.json()) as { id: string };
+      for (;;) {
+        const response = await fetch(stack.api.url(`/api/v1/media/${id}`), { headers: auth });
+        const job = (await response.json()) as { status: string };
+        if (job.status === 'succeeded') return;
+        if (job.status === 'failed') throw new Error('job failed');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    {
+      label: `photo upload -> worker done, ${stack.label}`,
+      concurrency: PHOTO_CONCURRENCY,
+      maxOperations: quick ? 20 : 100,
+      maxMs: quick ? 10_000 : 30_000,
+      warmup: 2,
+    },
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The rounds of one side folded into one measurement: medians of throughput and latencies, sums of counts. */
+function medianOf(rounds: Measurement[], label: string): Measurement {
+  return {
+    label: `${label} (median of ${rounds.length} rounds)`,
+    operations: rounds.reduce((sum, entry) => sum + entry.operations, 0),
+    errors: rounds.reduce((sum, entry) => sum + entry.errors, 0),
+    seconds: round(rounds.reduce((sum, entry) => sum + entry.seconds, 0)),
+    throughput_per_s: round(median(rounds.map((entry) => entry.throughput_per_s))),
+    p50_ms: round(median(rounds.map((entry) => entry.p50_ms))),
+    p99_ms: round(median(rounds.map((entry) => entry.p99_ms))),
+    max_ms: round(Math.max(...rounds.map((entry) => entry.max_ms))),
+  };
+}
+
+/** Runs `measure` on both stacks `count` times, alternating which goes first. */
+async function alternate(
+  count: number,
+  off: Stack,
+  on: Stack,
+  measure: (stack: Stack) => Promise<Measurement>,
+): Promise<{ off: Measurement[]; on: Measurement[] }> {
+  const rounds = { off: [] as Measurement[], on: [] as Measurement[] };
+  for (let index = 0; index < count; index += 1) {
+    const order = index % 2 === 0 ? [off, on] : [on, off];
+    for (const stack of order) (stack === on ? rounds.on : rounds.off).push(await measure(stack));
+  }
+  return rounds;
 }
 
 const scenario: Scenario = {
   name: 'tracing',
-  description: `Tracing on (ratio 1.0, OTLP export to a local Jaeger) vs off (no SDK), same stack measured one after the other: api GET /users/me (${READ_CONCURRENCY} callers) and the photo pipeline through the api (${PHOTO_CONCURRENCY} at a time).`,
+  description: `Tracing on (TRACING_SAMPLE_RATIO=1, OTLP export to a local Jaeger on the same cores) vs off (no SDK), two copies of the stack in one run, loaded in alternating rounds: api GET /users/me with a warm cache (wrk, ${READ_CONNECTIONS} connections) and the photo pipeline through the api (${PHOTO_CONCURRENCY} at a time).`,
   async run({ quick }) {
     const photo = await sharp(randomBytes(400 * 300 * 3), { raw: { width: 400, height: 300, channels: 3 } })
       .resize(1600, 1200)
       .jpeg({ quality: 90 })
       .toBuffer();
     const jaeger = await startTestJaeger();
+    const stacks: Stack[] = [];
     try {
-      // Off and on alternate twice and the better round of each counts: other load on the machine
-      // then weighs on both sides alike.
-      const traced = { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' };
-      const rounds: Array<{ off: StackResult; on: StackResult }> = [];
-      for (let round = 0; round < 2; round += 1) {
-        const off = await measureStack('untraced', {}, quick, photo);
-        const on = await measureStack('traced', traced, quick, photo);
-        rounds.push({ off, on });
-      }
-      const best = (pick: (result: StackResult) => Measurement, side: 'off' | 'on') =>
-        rounds
-          .map((entry) => pick(entry[side]))
-          .reduce((a, b) => (b.throughput_per_s > a.throughput_per_s ? b : a));
-      const off = { read: best((r) => r.read, 'off'), photos: best((r) => r.photos, 'off') };
-      const on = { read: best((r) => r.read, 'on'), photos: best((r) => r.photos, 'on') };
-      const perRound = rounds
-        .map(
-          (entry, index) =>
-            `round ${index + 1}: read ${entry.on.read.throughput_per_s}/${entry.off.read.throughput_per_s}/s, photos ${entry.on.photos.throughput_per_s}/${entry.off.photos.throughput_per_s}/s (on/off)`,
-        )
-        .join('; ');
+      const off = await startStack('untraced', {});
+      stacks.push(off);
+      const on = await startStack('traced', { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' });
+      stacks.push(on);
+      const loadBefore = loadavg();
+      // Warm-up (JIT, pools, the profile cache), not measured.
+      await alternate(1, off, on, (stack) => readRound(stack, 3));
+      const reads = await alternate(quick ? 2 : 5, off, on, (stack) => readRound(stack, quick ? 5 : 10));
+      const photos = process.env.FLOTILLA_BENCH_CPU_PROF
+        ? { off: [], on: [] }
+        : await alternate(quick ? 1 : 3, off, on, (stack) => photoRound(stack, photo, quick));
+      const loadAfter = loadavg();
+      const perRound = (side: Measurement[]) =>
+        side.map((entry) => Math.round(entry.throughput_per_s)).join(', ');
       const notes = [
         'Target: traced throughput >= 0.85 of untraced. Jaeger runs on the same 2 cores.',
-        `Best of 2 alternating rounds each (${perRound}).`,
+        `Reads/s per round, off: ${perRound(reads.off)}; on: ${perRound(reads.on)}. Photos/s per round, off: ${photos.off.map((entry) => entry.throughput_per_s).join(', ')}; on: ${photos.on.map((entry) => entry.throughput_per_s).join(', ')}.`,
+        `Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine).`,
       ];
       return [
-        compare('tracing/api-read', scenario.description, on.read, off.read, {
-          concurrency: READ_CONCURRENCY,
-          notes,
-        }),
-        compare('tracing/photo-pipeline', scenario.description, on.photos, off.photos, {
-          concurrency: PHOTO_CONCURRENCY,
-          notes,
-        }),
+        compare(
+          'tracing/api-read',
+          scenario.description,
+          medianOf(reads.on, 'api GET /users/me, traced (wrk)'),
+          medianOf(reads.off, 'api GET /users/me, untraced (wrk)'),
+          { concurrency: READ_CONNECTIONS, notes },
+        ),
+        compare(
+          'tracing/photo-pipeline',
+          scenario.description,
+          medianOf(photos.on, 'photo upload -> worker done, traced'),
+          medianOf(photos.off, 'photo upload -> worker done, untraced'),
+          { concurrency: PHOTO_CONCURRENCY, notes },
+        ),
       ];
     } finally {
+      for (const stack of stacks.reverse()) await stack.stop();
       await jaeger.stop();
     }
   },

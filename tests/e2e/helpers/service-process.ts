@@ -61,9 +61,16 @@ export function baseServiceEnv(): NodeJS.ProcessEnv {
 /**
  * Starts `services/<name>/src/main.ts` in its own Node process (TypeScript loaded by tsx), with the
  * telemetry bootstrap loaded first as in production (inactive unless the env configures tracing).
+ * `nodeArgs` go to Node before the others (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry).
  */
-export function startService(name: string, port: number, env: NodeJS.ProcessEnv): ServiceProcess {
+export function startService(
+  name: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): ServiceProcess {
   const args = [
+    ...nodeArgs,
     '--conditions=flotilla-source',
     '--import',
     'tsx',
