@@ -6,7 +6,7 @@ import { REQUEST_ID_HEADER, resolveRequestId, runWithContext } from '../context/
 import type { Health } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { nameServerSpan } from '../tracing/trace-context.js';
+import { abortServerSpan, endServerSpan, runInServerSpan } from '../tracing/server-span.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerOperationalRoutes } from './operational-routes.js';
 import { rejectUnstorableText } from './text-guard.js';
@@ -58,8 +58,7 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    nameServerSpan(request.method, request.routeOptions.url);
-    runWithContext({ requestId: request.id }, done);
+    runWithContext({ requestId: request.id }, () => runInServerSpan(request, done));
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -85,6 +84,12 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
         'request completed',
       );
     }
+    endServerSpan(request, reply);
+    done();
+  });
+
+  app.addHook('onRequestAbort', (request, done) => {
+    abortServerSpan(request);
     done();
   });
 

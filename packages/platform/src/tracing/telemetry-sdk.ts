@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -17,20 +16,15 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from '../config/telemetry-env.js';
+import { enableServerSpans } from './server-span.js';
 import type { ServiceIdentity } from './service-identity.js';
 import { createUrlCredentialsRedactor } from './url-credentials.span-processor.js';
-
-/** Operational endpoints polled by probes and Prometheus: no spans for them. */
-function isOperational(request: IncomingMessage): boolean {
-  const url = request.url ?? '';
-  return url.startsWith('/health/') || url === '/metrics';
-}
 
 /**
  * Starts the OpenTelemetry Node SDK for one service process: its resource (service name, version,
  * instance, environment), a parent-based ratio sampler, OTLP/HTTP export in batches, and the
- * instrumentations of the libraries Flotilla uses (HTTP server and client, undici, pg, MongoDB,
- * ioredis, amqplib). With a Sentry DSN, Sentry's span processor joins the same provider; with only a
+ * instrumentations of the libraries Flotilla uses (HTTP client, undici, pg, MongoDB, ioredis,
+ * amqplib), and the HTTP server spans of the platform's HTTP app. With a Sentry DSN, Sentry's span processor joins the same provider; with only a
  * DSN the SDK still runs (no OTLP exporter), so error reports and Sentry transactions carry the trace
  * id of the request.
  */
@@ -70,11 +64,10 @@ export async function startTelemetry(
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: isOperational,
-        // The service client's calls are traced by the undici instrumentation.
-        ignoreOutgoingRequestHook: () => false,
-      }),
+      // Server spans come from the HTTP app's own hooks (./server-span.ts: a fraction of this
+      // instrumentation's per-request cost); it still traces outgoing calls made with node:http.
+      // Calls made with undici or fetch are traced by the undici instrumentation.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       new UndiciInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true }),
       new MongoDBInstrumentation({
@@ -87,4 +80,5 @@ export async function startTelemetry(
     ],
   });
   sdk.start();
+  enableServerSpans();
 }

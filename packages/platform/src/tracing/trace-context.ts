@@ -24,18 +24,6 @@ export function currentTraceId(): string | undefined {
   return currentTraceFields()?.trace_id;
 }
 
-/**
- * Names the HTTP server span of the current request after its route template (`POST /v1/media`)
- * and records `http.route`, so traces group by endpoint like the metrics do. A no-op without SDK.
- */
-export function nameServerSpan(method: string, route: string | undefined): void {
-  if (!route) return;
-  const span = trace.getActiveSpan();
-  if (!span?.isRecording()) return;
-  span.updateName(`${method} ${route}`);
-  span.setAttribute('http.route', route);
-}
-
 /** Adds the W3C trace context of the current span (`traceparent`, `tracestate`) to `headers`. */
 export function injectTraceHeaders(headers: Record<string, unknown>): void {
   propagation.inject(context.active(), headers);
