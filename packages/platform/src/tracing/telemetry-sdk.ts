@@ -39,8 +39,12 @@ export async function startTelemetry(
   if (settings.otlpUrl === undefined) spanProcessors.push(new NoopSpanProcessor());
   else
     spanProcessors.push(
+      // One export is in flight at a time: at a few thousand requests per second (two spans each)
+      // the default queue of 2048 spans overflowed and spans were dropped.
       new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpUrl}/v1/traces` }), {
         scheduledDelayMillis: 1000,
+        maxExportBatchSize: 1024,
+        maxQueueSize: 8192,
       }),
     );
 
