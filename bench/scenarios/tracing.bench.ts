@@ -1,9 +1,10 @@
 /**
- * Cost of tracing, in one run: two copies of the same stack (api, worker, data-postgres, data-mongo as
- * their own processes) run side by side, one untraced (no TRACING_OTLP_URL: no SDK is loaded), one
+ * Cost of tracing, in one run: copies of the same stack (api, worker, data-postgres, data-mongo as
+ * their own processes) run side by side: one untraced (no TRACING_OTLP_URL: no SDK is loaded), one
  * traced with every trace recorded (TRACING_SAMPLE_RATIO=1, the default) and exported to a local
- * Jaeger. Only one of them is under load at a time; rounds alternate off/on (and on/off), so load
- * from elsewhere on the machine weighs on both sides alike, and the ratio is that of the medians.
+ * Jaeger, and one traced at TRACING_SAMPLE_RATIO=0.1 (read rounds only). Only one of them is under
+ * load at a time; the order rotates each round, so load from elsewhere on the machine weighs on every
+ * side alike, and each ratio is that of the medians.
  * 1. api read: `GET /api/v1/users/me` with an access JWT and a warm profile cache (JWT, Redis GET,
  *    serialization), driven by wrk (a native generator: it does not compete for the event loop);
  * 2. photo pipeline: upload a 1600x1200 JPEG through the api and wait until the worker has finished
@@ -31,6 +32,8 @@ import { runWrk } from '../lib/wrk.js';
 
 const READ_CONNECTIONS = 32;
 const PHOTO_CONCURRENCY = 2;
+/** The sample ratio of the third stack (read rounds only). */
+const LOW_RATIO = 0.1;
 
 /** One stack of the run, idle unless a round drives it. */
 interface Stack {
@@ -187,24 +190,25 @@ function medianOf(rounds: Measurement[], label: string): Measurement {
   };
 }
 
-/** Runs `measure` on both stacks `count` times, alternating which goes first. */
+/** Runs `measure` on every stack `count` times, rotating which goes first. */
 async function alternate(
   count: number,
-  off: Stack,
-  on: Stack,
+  stacks: Stack[],
   measure: (stack: Stack) => Promise<Measurement>,
-): Promise<{ off: Measurement[]; on: Measurement[] }> {
-  const rounds = { off: [] as Measurement[], on: [] as Measurement[] };
+): Promise<Measurement[][]> {
+  const rounds = stacks.map(() => [] as Measurement[]);
   for (let index = 0; index < count; index += 1) {
-    const order = index % 2 === 0 ? [off, on] : [on, off];
-    for (const stack of order) (stack === on ? rounds.on : rounds.off).push(await measure(stack));
+    for (let step = 0; step < stacks.length; step += 1) {
+      const at = (index + step) % stacks.length;
+      rounds[at]?.push(await measure(stacks[at] as Stack));
+    }
   }
   return rounds;
 }
 
 const scenario: Scenario = {
   name: 'tracing',
-  description: `Tracing on (TRACING_SAMPLE_RATIO=1, OTLP export to a local Jaeger on the same cores) vs off (no SDK), two copies of the stack in one run, loaded in alternating rounds: api GET /users/me with a warm cache (wrk, ${READ_CONNECTIONS} connections) and the photo pipeline through the api (${PHOTO_CONCURRENCY} at a time).`,
+  description: `Tracing on (TRACING_SAMPLE_RATIO=1, OTLP export to a local Jaeger on the same cores) vs off (no SDK), copies of the stack in one run, loaded in alternating rounds: api GET /users/me with a warm cache (wrk, ${READ_CONNECTIONS} connections), also with TRACING_SAMPLE_RATIO=${LOW_RATIO}, and the photo pipeline through the api (${PHOTO_CONCURRENCY} at a time).`,
   async run({ quick }) {
     const photo = await sharp(randomBytes(400 * 300 * 3), { raw: { width: 400, height: 300, channels: 3 } })
       .resize(1600, 1200)
@@ -217,34 +221,48 @@ const scenario: Scenario = {
       stacks.push(off);
       const on = await startStack('traced', { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' });
       stacks.push(on);
+      const tenth = await startStack('traced 0.1', {
+        TRACING_OTLP_URL: jaeger.otlpUrl,
+        TRACING_SAMPLE_RATIO: String(LOW_RATIO),
+      });
+      stacks.push(tenth);
       const loadBefore = loadavg();
       // Warm-up (JIT, pools, the profile cache), not measured.
-      await alternate(1, off, on, (stack) => readRound(stack, 3));
-      const reads = await alternate(quick ? 2 : 5, off, on, (stack) => readRound(stack, quick ? 5 : 10));
-      const photos = process.env.FLOTILLA_BENCH_CPU_PROF
-        ? { off: [], on: [] }
-        : await alternate(quick ? 1 : 3, off, on, (stack) => photoRound(stack, photo, quick));
+      await alternate(1, stacks, (stack) => readRound(stack, 3));
+      const [readsOff = [], readsOn = [], readsTenth = []] = await alternate(quick ? 2 : 5, stacks, (stack) =>
+        readRound(stack, quick ? 5 : 10),
+      );
+      const [photosOff = [], photosOn = []] = process.env.FLOTILLA_BENCH_CPU_PROF
+        ? []
+        : await alternate(quick ? 1 : 3, [off, on], (stack) => photoRound(stack, photo, quick));
       const loadAfter = loadavg();
       const perRound = (side: Measurement[]) =>
         side.map((entry) => Math.round(entry.throughput_per_s)).join(', ');
       const notes = [
         'Target: traced throughput >= 0.85 of untraced. Jaeger runs on the same 2 cores.',
-        `Reads/s per round, off: ${perRound(reads.off)}; on: ${perRound(reads.on)}. Photos/s per round, off: ${photos.off.map((entry) => entry.throughput_per_s).join(', ')}; on: ${photos.on.map((entry) => entry.throughput_per_s).join(', ')}.`,
+        `Reads/s per round, off: ${perRound(readsOff)}; on: ${perRound(readsOn)}; ratio ${LOW_RATIO}: ${perRound(readsTenth)}. Photos/s per round, off: ${photosOff.map((entry) => entry.throughput_per_s).join(', ')}; on: ${photosOn.map((entry) => entry.throughput_per_s).join(', ')}.`,
         `Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine).`,
       ];
       return [
         compare(
           'tracing/api-read',
           scenario.description,
-          medianOf(reads.on, 'api GET /users/me, traced (wrk)'),
-          medianOf(reads.off, 'api GET /users/me, untraced (wrk)'),
+          medianOf(readsOn, 'api GET /users/me, traced (wrk)'),
+          medianOf(readsOff, 'api GET /users/me, untraced (wrk)'),
+          { concurrency: READ_CONNECTIONS, notes },
+        ),
+        compare(
+          `tracing/api-read-ratio-${LOW_RATIO}`,
+          scenario.description,
+          medianOf(readsTenth, `api GET /users/me, TRACING_SAMPLE_RATIO=${LOW_RATIO} (wrk)`),
+          medianOf(readsOff, 'api GET /users/me, untraced (wrk)'),
           { concurrency: READ_CONNECTIONS, notes },
         ),
         compare(
           'tracing/photo-pipeline',
           scenario.description,
-          medianOf(photos.on, 'photo upload -> worker done, traced'),
-          medianOf(photos.off, 'photo upload -> worker done, untraced'),
+          medianOf(photosOn, 'photo upload -> worker done, traced'),
+          medianOf(photosOff, 'photo upload -> worker done, untraced'),
           { concurrency: PHOTO_CONCURRENCY, notes },
         ),
       ];
