@@ -150,13 +150,16 @@ function photoRound(stack: Stack, photo: Buffer, quick: boolean): Promise<Measur
       });
       if (uploaded.status !== 202) throw new Error(`upload: ${uploaded.status}`);
       const { id } = (await uploaded.json()) as { id: string };
-      for (;;) {
+      // A job that never finishes fails the operation instead of holding the round forever.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
         const response = await fetch(stack.api.url(`/api/v1/media/${id}`), { headers: auth });
         const job = (await response.json()) as { status: string };
         if (job.status === 'succeeded') return;
         if (job.status === 'failed') throw new Error('job failed');
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
+      throw new Error(`job ${id} not finished after 60 s`);
     },
     {
       label: `photo upload -> worker done, ${stack.label}`,
