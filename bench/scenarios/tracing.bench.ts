@@ -13,6 +13,7 @@
  * runs the read rounds only (a profiled run's figures are not for the table).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -114,8 +115,23 @@ async function startStack(label: string, tracing: Record<string, string>): Promi
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU microseconds per answered read, by side: a figure the machine's other load barely moves. */
+const cpuPerRead = new Map<string, { api: number[]; jaeger: number[] }>();
+
 /** One read round: wrk on the cached `GET /users/me` of `stack` for `seconds`. */
-async function readRound(stack: Stack, seconds: number): Promise<Measurement> {
+async function readRound(stack: Stack, seconds: number, jaegerPid?: number): Promise<Measurement> {
+  const apiBefore = cpuSeconds(stack.api.child.pid);
+  const jaegerBefore = cpuSeconds(jaegerPid);
   const load = await runWrk({
     url: stack.api.url('/api/v1/users/me'),
     method: 'GET',
@@ -124,6 +140,10 @@ async function readRound(stack: Stack, seconds: number): Promise<Measurement> {
     durationSeconds: seconds,
   });
   const ok = load.statuses['200'] ?? 0;
+  const cpu = cpuPerRead.get(stack.label) ?? { api: [], jaeger: [] };
+  cpu.api.push((1e6 * (cpuSeconds(stack.api.child.pid) - apiBefore)) / Math.max(1, ok));
+  cpu.jaeger.push((1e6 * (cpuSeconds(jaegerPid) - jaegerBefore)) / Math.max(1, ok));
+  cpuPerRead.set(stack.label, cpu);
   return {
     label: `api GET /users/me, ${stack.label} (wrk, ${READ_CONNECTIONS} connections)`,
     operations: ok,
@@ -232,8 +252,9 @@ const scenario: Scenario = {
       const loadBefore = loadavg();
       // Warm-up (JIT, pools, the profile cache), not measured.
       await alternate(1, stacks, (stack) => readRound(stack, 3));
+      cpuPerRead.clear();
       const [readsOff = [], readsOn = [], readsTenth = []] = await alternate(quick ? 2 : 5, stacks, (stack) =>
-        readRound(stack, quick ? 5 : 10),
+        readRound(stack, quick ? 5 : 10, jaeger.pid),
       );
       const [photosOff = [], photosOn = []] = process.env.FLOTILLA_BENCH_CPU_PROF
         ? []
@@ -244,6 +265,7 @@ const scenario: Scenario = {
       const notes = [
         'Target: traced throughput >= 0.85 of untraced. Jaeger runs on the same 2 cores.',
         `Reads/s per round, off: ${perRound(readsOff)}; on: ${perRound(readsOn)}; ratio ${LOW_RATIO}: ${perRound(readsTenth)}. Photos/s per round, off: ${photosOff.map((entry) => entry.throughput_per_s).join(', ')}; on: ${photosOn.map((entry) => entry.throughput_per_s).join(', ')}.`,
+        `CPU per read (median of rounds): ${[...cpuPerRead].map(([label, cpu]) => `${label} api ${Math.round(median(cpu.api))} µs, Jaeger ${Math.round(median(cpu.jaeger))} µs`).join('; ')}.`,
         `Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine).`,
       ];
       return [

@@ -27,6 +27,8 @@ export interface TestJaeger {
   otlpUrl: string;
   /** Query API base URL. */
   queryUrl: string;
+  /** Process id of the Jaeger process (for CPU accounting in benchmarks). */
+  pid: number | undefined;
   /** The trace with this id, or undefined while Jaeger does not have it. */
   trace(traceId: string): Promise<JaegerTrace | undefined>;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startTestJaeger(): Promise<TestJaeger> {
   return {
     otlpUrl: `http://${host}:${otlpPort}`,
     queryUrl,
+    pid: child.pid,
     async trace(traceId) {
       const response = await fetch(`${queryUrl}/api/traces/${traceId}`);
       if (response.status === 404) return undefined;
