@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only <name>]`: runs every scenario in bench/scenarios/, each
  * measuring the system and its baseline in the same run, and writes the results as JSON and as a
- * Markdown table under bench/results/ (`latest.json`, `latest.md`, plus a dated copy).
+ * Markdown table under bench/results/ (`latest.json`, `latest.md`, plus a dated copy). A full run
+ * (not `--quick`) also appends its comparisons to `history.jsonl`, and the table shows each ratio next
+ * to the previous measurement of the same comparison.
  * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,7 +11,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readInfraEnv } from '../scripts/infra/env-file.js';
+import { appendHistory, type HistoryEntry, historyEntries, previousOf, readHistory } from './lib/history.js';
 import type { Scenario, ScenarioResult } from './lib/measure.js';
+
+/** A comparison in the results file, with when it was measured (a partial run keeps older ones). */
+type ReportedResult = ScenarioResult & { measured_at?: string };
 
 const benchDir = import.meta.dirname;
 const repoRoot = join(benchDir, '..');
@@ -28,22 +34,42 @@ function machine() {
   };
 }
 
-function toMarkdown(results: ScenarioResult[], info: ReturnType<typeof machine>, date: string): string {
+function machineLabel(info: ReturnType<typeof machine>): string {
+  return `${info.cpu}, ${info.cores} cores, ${info.memory_gb} GiB, Node ${info.node}`;
+}
+
+/** "0.63 (2026-12-01)", plus the machine when it differs from this run's. */
+function previousCell(previous: HistoryEntry | undefined, machineNow: string): string {
+  if (!previous) return '–';
+  const where = previous.machine === machineNow ? '' : `, ${previous.machine}`;
+  return `${previous.throughput_ratio} (${previous.date.slice(0, 10)}${where})`;
+}
+
+function toMarkdown(
+  results: ReportedResult[],
+  info: ReturnType<typeof machine>,
+  date: string,
+  history: readonly HistoryEntry[],
+): string {
+  const machineNow = machineLabel(info);
   const lines = [
     `# Benchmarks — ${date}`,
     '',
     `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gb} GiB, Node ${info.node} (${info.platform}).`,
+    '"previous" is the same comparison\'s last measurement before this one (`history.jsonl`).',
     '',
-    '| Scenario | Subject | ops | ops/s | p50 ms | p99 ms | RSS MB | throughput ratio | p99 ratio |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | Subject | ops | ops/s | p50 ms | p99 ms | RSS MB | throughput ratio | previous | p99 ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const result of results) {
+    const previous = previousOf(history, result, result.measured_at ?? date);
     for (const [subject, ratio] of [
       [result.system, `${result.throughput_ratio}`],
       [result.baseline, ''],
     ] as const) {
+      const first = subject === result.system;
       lines.push(
-        `| ${subject === result.system ? result.scenario : ''} | ${subject.label} | ${subject.operations} | ${subject.throughput_per_s} | ${subject.p50_ms} | ${subject.p99_ms} | ${subject.rss_mb ?? ''} | ${ratio} | ${subject === result.system ? result.p99_ratio : ''} |`,
+        `| ${first ? result.scenario : ''} | ${subject.label} | ${subject.operations} | ${subject.throughput_per_s} | ${subject.p50_ms} | ${subject.p99_ms} | ${subject.rss_mb ?? ''} | ${ratio} | ${first ? previousCell(previous, machineNow) : ''} | ${first ? result.p99_ratio : ''} |`,
       );
     }
   }
@@ -82,11 +108,15 @@ async function main(): Promise<void> {
   }
   const info = machine();
   const date = new Date().toISOString();
-  const merged = values.only ? await mergeWithLatest(results) : results;
+  const measured: ReportedResult[] = results.map((result) => ({ ...result, measured_at: date }));
+  const merged = values.only ? await mergeWithLatest(measured) : measured;
   const report = { date, machine: info, quick: values.quick, results: merged };
   const stamp = date.slice(0, 19).replaceAll(':', '-');
+  const historyFile = join(benchDir, 'results', 'history.jsonl');
+  const history = await readHistory(historyFile);
+  if (!values.quick) await appendHistory(historyFile, historyEntries(results, date, machineLabel(info)));
   await writeFile(join(benchDir, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(benchDir, 'results', 'latest.md'), toMarkdown(merged, info, date));
+  await writeFile(join(benchDir, 'results', 'latest.md'), toMarkdown(merged, info, date, history));
   await writeFile(join(benchDir, 'results', `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(
     `wrote bench/results/latest.json and latest.md (${results.length} comparisons measured${values.only ? `, ${merged.length - results.length} kept from the previous run` : ''}, ${failed} scenarios failed)`,
@@ -98,12 +128,13 @@ async function main(): Promise<void> {
  * With `--only`, the comparisons measured now replace those of the same name in `latest.json`; the
  * others are kept, so a partial run never drops the rest of the table.
  */
-async function mergeWithLatest(fresh: ScenarioResult[]): Promise<ScenarioResult[]> {
-  let previous: ScenarioResult[] = [];
+async function mergeWithLatest(fresh: ReportedResult[]): Promise<ReportedResult[]> {
+  let previous: ReportedResult[] = [];
   try {
+    // A kept result is dated by its own entry in the history (see `previousOf`).
     previous = (
       JSON.parse(await readFile(join(benchDir, 'results', 'latest.json'), 'utf8')) as {
-        results: ScenarioResult[];
+        results: ReportedResult[];
       }
     ).results;
   } catch {
