@@ -2,6 +2,7 @@ import {
   context,
   isSpanContextValid,
   propagation,
+  type Span,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -85,20 +86,26 @@ export function withSpan<T>(
 ): Promise<T> {
   return trace
     .getTracer('@flotilla/platform')
-    .startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
-      try {
-        return await action((more) => span.setAttributes(more));
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      } finally {
-        span.end();
-      }
+    .startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, (span) => runInSpan(span, action));
+}
+
+/** Runs `action` in `span`: a failure is recorded on the span and rethrown; the span always ends. */
+async function runInSpan<T>(
+  span: Span,
+  action: (setAttributes: (more: SpanAttributes) => void) => Promise<T>,
+): Promise<T> {
+  try {
+    return await action((more) => span.setAttributes(more));
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
     });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /**
@@ -118,18 +125,7 @@ export function withRootSpan<T>(
   const links = handedOverBy && isSpanContextValid(handedOverBy) ? [{ context: handedOverBy }] : [];
   return trace
     .getTracer('@flotilla/platform')
-    .startActiveSpan(name, { kind: SpanKind.SERVER, attributes, links, root: true }, async (span) => {
-      try {
-        return await action((more) => span.setAttributes(more));
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    .startActiveSpan(name, { kind: SpanKind.SERVER, attributes, links, root: true }, (span) =>
+      runInSpan(span, action),
+    );
 }
