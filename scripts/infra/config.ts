@@ -126,8 +126,9 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
   };
   if (!/^\d+[km]?$/.test(gateway.maxBodySize)) errors.push('GATEWAY_MAX_BODY_SIZE must look like 25m');
   if (!/^\d+r\/[sm]$/.test(gateway.authRate)) errors.push('GATEWAY_AUTH_RATE must look like 10r/s');
-  if (!Number.isInteger(gateway.authBurst) || gateway.authBurst < 0)
-    errors.push('GATEWAY_AUTH_BURST must be a count');
+  // nginx refuses `burst=0`: at least one request above the rate must be allowed.
+  if (!Number.isInteger(gateway.authBurst) || gateway.authBurst < 1)
+    errors.push('GATEWAY_AUTH_BURST must be a whole number of at least 1');
   const botHost = env.BOT_HOST || '127.0.0.1';
   if (!/^(\d{1,3}\.){3}\d{1,3}$|^\[[0-9a-fA-F:.]+\]$/.test(botHost))
     errors.push('BOT_HOST must be an IP address (the gateway resolves no names for the bot)');
