@@ -129,8 +129,11 @@ FROM runtime AS service-bot
 ENV PORT=8003
 EXPOSE 8003
 
+# Two malloc arenas instead of glibc's eight per core: libvips (sharp) allocates from many threads, and
+# with one arena per thread freed image memory stays fragmented (worker RSS about half with this).
 FROM runtime AS service-worker
-ENV PORT=8004
+ENV PORT=8004 \
+    MALLOC_ARENA_MAX=2
 EXPOSE 8004
 
 FROM service-${SERVICE}

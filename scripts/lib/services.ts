@@ -111,6 +111,10 @@ export function serviceEnvironment(
     env.BOT_TOKEN = telegram.token;
     if (telegram.apiRoot) env.TELEGRAM_API_ROOT = telegram.apiRoot;
   }
+  if (name === 'worker') {
+    // As the worker's image runs it: two malloc arenas keep libvips' freed memory from fragmenting.
+    env.MALLOC_ARENA_MAX = shared.MALLOC_ARENA_MAX || '2';
+  }
   if (name === 'api') {
     env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;
     // Behind the gateway and listening on loopback only, the api can take X-Forwarded-For as the

@@ -33,4 +33,10 @@ describe('the launcher gives each service', () => {
     expect(envOf('api', { TRUST_PROXY: 'false' }).TRUST_PROXY).toBe('false');
     expect(envOf('bot').TRUST_PROXY).toBeUndefined();
   });
+
+  it('the worker two malloc arenas (as its image), unless the environment sets another number', () => {
+    expect(envOf('worker').MALLOC_ARENA_MAX).toBe('2');
+    expect(envOf('worker', { MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX).toBe('4');
+    expect(envOf('api').MALLOC_ARENA_MAX).toBeUndefined();
+  });
 });
