@@ -70,10 +70,11 @@ export function createSharpPhotoTransformer(options: SharpTransformOptions): Pho
     };
     return options.semaphore.run(() =>
       withSpan('sharp transform', attributes, async (setAttributes) => {
-        const base = open(input).rotate();
+        // Two pipelines on the same input buffer, not `clone()`: sharp's clone deep-copies its options,
+        // the whole input buffer included, on the event loop.
         const [output, thumbnail] = await Promise.all([
-          encode(base.clone(), options.maxEdge).toBuffer({ resolveWithObject: true }),
-          encode(base.clone(), options.thumbnailEdge).toBuffer({ resolveWithObject: true }),
+          encode(open(input).rotate(), options.maxEdge).toBuffer({ resolveWithObject: true }),
+          encode(open(input).rotate(), options.thumbnailEdge).toBuffer({ resolveWithObject: true }),
         ]);
         setAttributes({ 'image.output_bytes': output.data.length, 'image.input_bytes': input.length });
         return {
