@@ -120,3 +120,27 @@ export function compare(
 export function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Rounds of one side folded into one measurement: medians of throughput and latencies, sums of counts. */
+export function medianOfRounds(rounds: readonly Measurement[], label: string): Measurement {
+  return {
+    label: `${label} (median of ${rounds.length} rounds)`,
+    operations: rounds.reduce((sum, entry) => sum + entry.operations, 0),
+    errors: rounds.reduce((sum, entry) => sum + entry.errors, 0),
+    seconds: round(rounds.reduce((sum, entry) => sum + entry.seconds, 0)),
+    throughput_per_s: round(median(rounds.map((entry) => entry.throughput_per_s))),
+    p50_ms: round(median(rounds.map((entry) => entry.p50_ms))),
+    p99_ms: round(median(rounds.map((entry) => entry.p99_ms))),
+    max_ms: round(Math.max(...rounds.map((entry) => entry.max_ms))),
+  };
+}
