@@ -30,6 +30,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
 import { createTestVhost } from '../../packages/platform/test/component/messaging-broker.js';
+import { WORKER_MALLOC } from '../../scripts/lib/services.js';
 import { baseServiceEnv, freePort, startService } from '../../tests/e2e/helpers/service-process.js';
 import { startDataServices } from '../../tests/support/data-services.js';
 import {
@@ -175,8 +176,8 @@ const scenario: Scenario = {
           ...baseServiceEnv(),
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
-          // As the worker's image and the launcher run it (see services/worker/README.md).
-          MALLOC_ARENA_MAX: '2',
+          // glibc's malloc as the worker's image and the launcher set it (services/worker/README.md).
+          ...WORKER_MALLOC,
           DATA_POSTGRES_URL: services.dataPostgresUrl,
           DATA_MONGO_URL: services.dataMongoUrl,
           DATA_SERVICE_TOKEN: services.tokens.worker,
@@ -343,7 +344,7 @@ const scenario: Scenario = {
             `Photos/s per round, worker: ${systemRounds.map((entry) => entry.measured.throughput_per_s).join(', ')}; raw sharp: ${baselineRounds.map((entry) => entry.measured.throughput_per_s).join(', ')}.`,
             `CPU per photo (median of rounds): worker side ${systemCpuTotal} ms in all (${describeCpu(systemCpu)}); raw sharp ${baselineCpu} ms. PostgreSQL and RabbitMQ are shared servers: their figures include other work on them.`,
             'System latency is the worker-side processing time of a job (claim to complete, from media.succeeded); throughput is jobs finished per second of wall time from the first publish of a round.',
-            `Worker RSS after the run ${system.rss_mb} MB (MALLOC_ARENA_MAX=2, as its image runs it); the baseline RSS is the benchmark process's.`,
+            `Worker RSS after the run ${system.rss_mb} MB (MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=1048576, as its image runs it); the baseline RSS is the benchmark process's.`,
             `Load average (1 min) ${loadBefore.toFixed(1)} before the rounds, ${loadAfter.toFixed(1)} after (other work on the machine).`,
           ],
         }),

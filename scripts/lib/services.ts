@@ -83,6 +83,12 @@ export function servicePorts(env: NodeJS.ProcessEnv): Record<ServiceName, number
 }
 
 /**
+ * glibc malloc settings the worker runs with (as its image sets them): two arenas, and blocks of 1 MiB or
+ * more mapped on their own, so the image memory libvips frees goes back to the system.
+ */
+export const WORKER_MALLOC = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' } as const;
+
+/**
  * The environment of each service process: the shared environment (infrastructure URLs, user
  * overrides from `.env`) plus its own port, the data-service URLs and its service token.
  */
@@ -112,8 +118,9 @@ export function serviceEnvironment(
     if (telegram.apiRoot) env.TELEGRAM_API_ROOT = telegram.apiRoot;
   }
   if (name === 'worker') {
-    // As the worker's image runs it: two malloc arenas keep libvips' freed memory from fragmenting.
-    env.MALLOC_ARENA_MAX = shared.MALLOC_ARENA_MAX || '2';
+    // glibc's malloc as the worker's image sets it (see the Dockerfile): libvips' freed memory goes back.
+    env.MALLOC_ARENA_MAX = shared.MALLOC_ARENA_MAX || WORKER_MALLOC.MALLOC_ARENA_MAX;
+    env.MALLOC_MMAP_THRESHOLD_ = shared.MALLOC_MMAP_THRESHOLD_ || WORKER_MALLOC.MALLOC_MMAP_THRESHOLD_;
   }
   if (name === 'api') {
     env.JWT_SIGNING_KEY = shared.JWT_SIGNING_KEY || secrets.API_JWT_SIGNING_KEY;

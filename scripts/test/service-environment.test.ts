@@ -34,8 +34,8 @@ describe('the launcher gives each service', () => {
     expect(envOf('bot').TRUST_PROXY).toBeUndefined();
   });
 
-  it('the worker two malloc arenas (as its image), unless the environment sets another number', () => {
-    expect(envOf('worker').MALLOC_ARENA_MAX).toBe('2');
+  it("the worker glibc's malloc settings of its image, unless the environment sets others", () => {
+    expect(envOf('worker')).toMatchObject({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' });
     expect(envOf('worker', { MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX).toBe('4');
     expect(envOf('api').MALLOC_ARENA_MAX).toBeUndefined();
   });
