@@ -13,7 +13,6 @@
  * whatever else used them meanwhile. `FLOTILLA_BENCH_CPU_PROF=<dir>` writes a CPU profile of the worker
  * there (`--cpu-prof`; summarise it with `bench/profile-summary.ts`).
  */
-import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import {
@@ -33,15 +32,18 @@ import { createTestVhost } from '../../packages/platform/test/component/messagin
 import { WORKER_MALLOC } from '../../scripts/lib/services.js';
 import { baseServiceEnv, freePort, startService } from '../../tests/e2e/helpers/service-process.js';
 import { startDataServices } from '../../tests/support/data-services.js';
+import { compare, median, medianOfRounds, round, type Scenario } from '../lib/measure.js';
 import {
-  compare,
-  type Measurement,
-  median,
-  medianOfRounds,
-  quantile,
-  round,
-  type Scenario,
-} from '../lib/measure.js';
+  baselineRound,
+  CONCURRENCY,
+  MAX_EDGE,
+  makePhotos,
+  measurement,
+  QUALITY,
+  rawTransform,
+  rssMb,
+  THUMBNAIL_EDGE,
+} from '../lib/photo-baseline.js';
 import {
   type CpuSnapshot,
   cpuBetween,
@@ -50,90 +52,10 @@ import {
   snapshotCpu,
 } from '../lib/process-cpu.js';
 
-const CONCURRENCY = 2; // photos transformed at once, by the worker (MEDIA_CONCURRENCY) and by the baseline
 const ROUNDS = 3;
 /** Jobs processed before the rounds (connections, JIT), not measured. */
 const WARM_UP_JOBS = 4;
-const MAX_EDGE = 2048;
-const THUMBNAIL_EDGE = 320;
-const QUALITY = 80;
 const quiet = pino({ level: 'silent' });
-
-/** Photo-like test images: smooth colour fields (small noise upscaled) at 3000x2000, as JPEG q92. */
-async function makePhotos(count: number): Promise<Buffer[]> {
-  const photos: Buffer[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const seed = Buffer.alloc(60 * 40 * 3);
-    for (let byte = 0; byte < seed.length; byte += 1) seed[byte] = (byte * 7919 + index * 104_729) % 251;
-    photos.push(
-      await sharp(seed, { raw: { width: 60, height: 40, channels: 3 } })
-        .resize(3000, 2000, { kernel: 'cubic' })
-        .jpeg({ quality: 92 })
-        .toBuffer(),
-    );
-  }
-  return photos;
-}
-
-function measurement(label: string, latencies: number[], seconds: number, errors = 0): Measurement {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    label,
-    operations: sorted.length,
-    errors,
-    seconds: round(seconds),
-    throughput_per_s: round(sorted.length / seconds),
-    p50_ms: round(quantile(sorted, 0.5)),
-    p99_ms: round(quantile(sorted, 0.99)),
-    max_ms: round(sorted.at(-1) ?? 0),
-  };
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-/** The worker's transform, done with raw sharp on in-memory buffers (two pipelines on one input, as the worker). */
-async function rawTransform(input: Buffer): Promise<void> {
-  const open = () => sharp(input, { failOn: 'truncated' }).rotate();
-  const inside = (edge: number) => ({
-    width: edge,
-    height: edge,
-    fit: 'inside' as const,
-    withoutEnlargement: true,
-  });
-  await Promise.all([
-    open().resize(inside(MAX_EDGE)).flatten({ background: '#ffffff' }).jpeg({ quality: QUALITY }).toBuffer(),
-    open()
-      .resize(inside(THUMBNAIL_EDGE))
-      .flatten({ background: '#ffffff' })
-      .jpeg({ quality: QUALITY })
-      .toBuffer(),
-  ]);
-}
-
-/** The baseline's side of a round: `inputs` through {@link rawTransform}, CONCURRENCY at a time. */
-async function baselineRound(inputs: readonly Buffer[]): Promise<{ measured: Measurement; cpuMs: number }> {
-  const group = { 'benchmark process': { pid: process.pid } };
-  const before = snapshotCpu(group);
-  const latencies: number[] = [];
-  let next = 0;
-  const begin = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < inputs.length) {
-        const input = inputs[next++] as Buffer;
-        const t0 = performance.now();
-        await rawTransform(input);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const measured = measurement('raw sharp, in memory', latencies, (performance.now() - begin) / 1000);
-  const cpu = cpuBetween(before, snapshotCpu(group), inputs.length);
-  return { measured, cpuMs: cpu['benchmark process'] ?? 0 };
-}
 
 const scenario: Scenario = {
   name: 'photo-pipeline',
