@@ -20,7 +20,11 @@ type ReportedResult = ScenarioResult & { measured_at?: string };
 const benchDir = import.meta.dirname;
 const repoRoot = join(benchDir, '..');
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    render: { type: 'boolean', default: false },
+  },
 });
 
 function machine() {
@@ -82,7 +86,26 @@ function toMarkdown(
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--render`: writes `latest.md` again from `latest.json` and the history, measuring nothing (after
+ * results of separate runs were put together, e.g. by a merge).
+ */
+async function render(): Promise<void> {
+  const report = JSON.parse(await readFile(join(benchDir, 'results', 'latest.json'), 'utf8')) as {
+    date: string;
+    machine: ReturnType<typeof machine>;
+    results: ReportedResult[];
+  };
+  const history = await readHistory(join(benchDir, 'results', 'history.jsonl'));
+  await writeFile(
+    join(benchDir, 'results', 'latest.md'),
+    toMarkdown(report.results, report.machine, report.date, history),
+  );
+  console.log(`wrote bench/results/latest.md from latest.json (${report.results.length} comparisons)`);
+}
+
 async function main(): Promise<void> {
+  if (values.render) return render();
   for (const [key, value] of Object.entries(await readInfraEnv(repoRoot))) process.env[key] ??= value;
   const files = (await readdir(join(benchDir, 'scenarios')))
     .filter((file) => file.endsWith('.bench.ts'))
