@@ -146,7 +146,7 @@ describe('Helm chart deploy/helm/flotilla', () => {
       for (const [key, value] of Object.entries(node)) {
         const at = path ? `${path}.${key}` : key;
         if (
-          /password|token|secret$|signingkey|apikey/i.test(key) &&
+          /password|token|secret$|signingkey|apikey|dsn$/i.test(key) &&
           typeof value === 'string' &&
           value !== ''
         )
@@ -319,5 +319,76 @@ describe('Helm chart deploy/helm/flotilla', () => {
     expect(named(manifests, 'ConfigMap', 'flotilla-api').data?.DATA_POSTGRES_URL).toBe(
       'http://flotilla-data-postgres:8001',
     );
+  });
+
+  it('sets no telemetry by default; with an OTLP URL and a Sentry DSN every service loads the bootstrap, exports and reports', async () => {
+    const telemetryVars = ['NODE_OPTIONS', 'TRACING_OTLP_URL', 'TRACING_SAMPLE_RATIO', 'SENTRY_DSN'];
+    const plain = await render(setFlags(secrets));
+    for (const config of ofKind(plain, 'ConfigMap'))
+      expect(Object.keys(config.data ?? {}).filter((key) => telemetryVars.includes(key))).toEqual([]);
+    for (const deployment of ofKind(plain, 'Deployment'))
+      expect(deployment.spec.template.spec.containers[0].env).toBeUndefined();
+
+    const dsn = `https://${random()}@o1.ingest.sentry.example/2`;
+    const traced = await render(
+      setFlags({
+        ...secrets,
+        'telemetry.tracing.otlpUrl': 'http://jaeger-collector.observability:4318',
+        'telemetry.sentry.dsn': dsn,
+      }).concat(['--set-json', 'telemetry.tracing.sampleRatio=0.25']),
+    );
+    const sentrySecret = named(traced, 'Secret', 'flotilla-sentry');
+    expect(Buffer.from(sentrySecret.data?.SENTRY_DSN ?? '', 'base64').toString('utf8')).toBe(dsn);
+    for (const deployment of ofKind(traced, 'Deployment')) {
+      const name = component(deployment);
+      expect(named(traced, 'ConfigMap', `flotilla-${name}`).data).toMatchObject({
+        NODE_OPTIONS: '--import @flotilla/platform/telemetry',
+        TRACING_OTLP_URL: 'http://jaeger-collector.observability:4318',
+        TRACING_SAMPLE_RATIO: '0.25',
+      });
+      // The DSN never sits in a ConfigMap: it comes from the Secret.
+      expect(deployment.spec.template.spec.containers[0].env).toEqual([
+        { name: 'SENTRY_DSN', valueFrom: { secretKeyRef: { name: 'flotilla-sentry', key: 'SENTRY_DSN' } } },
+      ]);
+      // The network policy lets every service reach the receiver and Sentry.
+      const egressPorts = named(traced, 'NetworkPolicy', `flotilla-${name}`).spec.egress.flatMap(
+        (rule: { ports: Array<{ port: number }> }) => rule.ports.map((port) => port.port),
+      );
+      expect(egressPorts, name).toEqual(expect.arrayContaining([4318, 443]));
+    }
+    expect(JSON.stringify(ofKind(traced, 'ConfigMap'))).not.toContain(dsn);
+
+    // Sentry alone, from a Secret of one's own: the bootstrap loads, no OTLP export, no chart Secret.
+    const own = await render(
+      setFlags({
+        ...secrets,
+        'telemetry.sentry.existingSecret': 'sentry',
+        'telemetry.sentry.existingSecretKey': 'dsn',
+      }),
+    );
+    expect(own.some((m) => m.kind === 'Secret' && m.metadata.name === 'flotilla-sentry')).toBe(false);
+    const api = named(own, 'ConfigMap', 'flotilla-api').data ?? {};
+    expect(api.NODE_OPTIONS).toBe('--import @flotilla/platform/telemetry');
+    expect(api.TRACING_OTLP_URL).toBeUndefined();
+    expect(
+      named(own, 'Deployment', 'flotilla-api').spec.template.spec.containers[0].env[0].valueFrom,
+    ).toEqual({
+      secretKeyRef: { name: 'sentry', key: 'dsn' },
+    });
+
+    const lint = await helmRun([
+      'lint',
+      chart,
+      ...setFlags({ ...secrets, 'telemetry.tracing.otlpUrl': 'http://otel:4318' }),
+    ]);
+    expect(lint.code, lint.stdout).toBe(0);
+    const badRatio = await helmRun([
+      'template',
+      'flotilla',
+      chart,
+      ...setFlags({ ...secrets, 'telemetry.tracing.sampleRatio': '2' }),
+    ]);
+    expect(badRatio.code).not.toBe(0);
+    expect(badRatio.stderr).toMatch(/sampleRatio/);
   });
 });

@@ -125,3 +125,13 @@ A required secret value, with a message that says which value and what it is for
 {{- $worker := include "flotilla.required" (dict "minLength" 32 "path" "secrets.workerDataServiceToken" "what" "the worker's token for the data services" "service" .service "value" $s.workerDataServiceToken) -}}
 {{- printf "api:%s,bot:%s,worker:%s" $api $bot $worker -}}
 {{- end -}}
+
+{{- /* "true" when Sentry is configured (a DSN in the values or a Secret of one's own), else "". */}}
+{{- define "flotilla.sentryEnabled" -}}
+{{- if or .Values.telemetry.sentry.existingSecret .Values.telemetry.sentry.dsn }}true{{ end }}
+{{- end }}
+
+{{- /* The Secret that holds the Sentry DSN: the user's own, or the one the chart writes. */}}
+{{- define "flotilla.sentrySecretName" -}}
+{{- .Values.telemetry.sentry.existingSecret | default (printf "%s-sentry" (include "flotilla.fullname" .)) }}
+{{- end }}
