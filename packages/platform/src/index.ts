@@ -171,6 +171,7 @@ export {
   currentTraceId,
   flushTraces,
   type SpanAttributes,
+  withoutSpans,
   withRootSpan,
   withSpan,
 } from './tracing/trace-context.js';

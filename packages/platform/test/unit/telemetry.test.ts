@@ -20,6 +20,7 @@ import {
   currentTraceFields,
   injectTraceHeaders,
   withMessageTraceContext,
+  withoutSpans,
   withRootSpan,
   withSpan,
 } from '../../src/tracing/trace-context.js';
@@ -95,6 +96,24 @@ describe('telemetry with an SDK', () => {
     expect(span?.attributes).toMatchObject({ 'image.format': 'jpeg' });
     expect(span?.status.code).toBe(2);
     expect(span?.events.map((event) => event.name)).toContain('exception');
+  });
+
+  it('a call made without spans sees no parent (so instrumentations that need one record nothing), and the request span is back after it', async () => {
+    exporter.reset();
+    const seen = await tracer().startActiveSpan('GET /api/v1/users/me', async (span) => {
+      const inside = await withoutSpans(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return trace.getActiveSpan();
+      });
+      const after = trace.getActiveSpan();
+      span.end();
+      return { inside, after: after?.spanContext().spanId, own: span.spanContext().spanId };
+    });
+    expect(seen.inside).toBeUndefined();
+    expect(seen.after).toBe(seen.own);
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET /api/v1/users/me']);
+    // Outside any span it simply runs the action.
+    expect(withoutSpans(() => 42)).toBe(42);
   });
 
   it('a root span starts a new trace, linked to the request that handed the work over', async () => {
