@@ -33,6 +33,8 @@ import { runWrk } from '../lib/wrk.js';
 
 const READ_CONNECTIONS = 32;
 const PHOTO_CONCURRENCY = 2;
+/** Starting a stack from source while other work loads the machine can take minutes. */
+const START_TIMEOUT_MS = 180_000;
 /** The sample ratio of the third stack (read rounds only). */
 const LOW_RATIO = 0.1;
 
@@ -51,7 +53,10 @@ async function stopProcess(service: ServiceProcess): Promise<void> {
 }
 
 async function startStack(label: string, tracing: Record<string, string>): Promise<Stack> {
-  const data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'warn' } });
+  const data = await startDataServices({
+    env: { ...tracing, LOG_LEVEL: 'warn' },
+    readyTimeoutMs: START_TIMEOUT_MS,
+  });
   const vhost = await createTestVhost(`bench-tracing-${label}`);
   const redisUrl = isolatedRedisUrl(15);
   const profileDir = process.env.FLOTILLA_BENCH_CPU_PROF;
@@ -89,7 +94,7 @@ async function startStack(label: string, tracing: Record<string, string>): Promi
     await data.stop();
   };
   try {
-    await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
+    await Promise.all([waitUntilLive(worker, START_TIMEOUT_MS), waitUntilLive(api, START_TIMEOUT_MS)]);
     const suffix = randomBytes(6).toString('hex');
     const credentials = { email: `bench-${suffix}@example.test`, password: `bench-password-${suffix}` };
     const headers = {

@@ -72,6 +72,8 @@ export interface DataServicesOptions {
   mongoUrl?: string;
   /** Environment of both services on top of the test defaults. */
   env?: Record<string, string>;
+  /** How long to wait for both to be ready (default 30 s; benchmarks on a busy machine need more). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -118,7 +120,10 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
     }
   };
   try {
-    await Promise.all([waitUntilReady(dataPostgres), waitUntilReady(dataMongo)]);
+    await Promise.all([
+      waitUntilReady(dataPostgres, options.readyTimeoutMs),
+      waitUntilReady(dataMongo, options.readyTimeoutMs),
+    ]);
   } catch (error) {
     await stop();
     throw error;
