@@ -32,7 +32,7 @@ let worker: ServiceProcess;
 beforeAll(async () => {
   jaeger = await startTestJaeger();
   const tracing = { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' };
-  data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'info' } });
+  data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'info' }, readyTimeoutMs: 120_000 });
   vhost = await createTestVhost('tracing');
   const redisUrl = isolatedRedisUrl();
   worker = startService('worker', await freePort(), {
@@ -77,7 +77,8 @@ async function poll<T>(what: string, read: () => Promise<T | undefined>, timeout
   }
 }
 
-async function uploadPhoto(requestId: string): Promise<{ jobId: string; auth: Record<string, string> }> {
+/** Registers a new user and logs in: the bearer header of that user. */
+async function logInNewUser(): Promise<Record<string, string>> {
   const tag = randomBytes(4).toString('hex');
   const credentials = { email: `trace.${tag}@example.com`, password: `a long passphrase ${tag}` };
   const registered = await fetch(api.url('/api/v1/auth/register'), {
@@ -93,7 +94,11 @@ async function uploadPhoto(requestId: string): Promise<{ jobId: string; auth: Re
   });
   expect(login.status).toBe(200);
   const { access_token: token } = (await login.json()) as { access_token: string };
-  const auth = { authorization: `Bearer ${token}` };
+  return { authorization: `Bearer ${token}` };
+}
+
+async function uploadPhoto(requestId: string): Promise<{ jobId: string; auth: Record<string, string> }> {
+  const auth = await logInNewUser();
   const photo = await sharp(randomBytes(640 * 480 * 3), { raw: { width: 640, height: 480, channels: 3 } })
     .jpeg({ quality: 90 })
     .toBuffer();
@@ -211,6 +216,32 @@ describe('tracing and logs of a photo upload', () => {
         (span) => tag(span, 'db.system') === 'mongodb' || tag(span, 'db.system.name') === 'mongodb',
       ),
     ).toBe(true);
+  });
+
+  it('a cached profile read is one server span, without a Redis span under it; a cache miss shows its data-postgres call', async () => {
+    const auth = await logInNewUser();
+    const read = async () => {
+      const traceId = randomBytes(16).toString('hex');
+      const response = await fetch(api.url('/api/v1/users/me'), {
+        headers: { ...auth, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
+      expect(response.status).toBe(200);
+      // The server span ends last: once Jaeger has it, it has every span of the request.
+      return poll('the read in Jaeger', async () => {
+        const found = await jaeger.trace(traceId);
+        return found?.spans.some(
+          (span) => tag(span, 'span.kind') === 'server' && serviceOf(found, span) === 'api',
+        )
+          ? found
+          : undefined;
+      });
+    };
+    const miss = await read();
+    expect(miss.spans.some((span) => serviceOf(miss, span) === 'data-postgres')).toBe(true);
+    const hit = await read();
+    expect(hit.spans.map((span) => `${serviceOf(hit, span)} ${span.operationName}`)).toEqual([
+      'api GET /api/v1/users/me',
+    ]);
   });
 
   it("every field the ELK index template and ingest pipeline map is in the services' log lines, with its type", async () => {

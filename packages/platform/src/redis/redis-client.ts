@@ -1,6 +1,11 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
+
+// Loaded with require, not import: the OpenTelemetry ioredis instrumentation hooks require(), and an
+// ESM import of this CommonJS package bypasses it (its commands then made no spans at all).
+const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
 
 /** Options of {@link createRedis}. */
 export interface CreateRedisOptions {
@@ -20,7 +25,7 @@ export interface CreateRedisOptions {
 /** The process's Redis client with its readiness check and its closer. */
 export interface RedisConnection {
   /** The ioredis client: commands fail at once while the server is unreachable (no offline queue). */
-  client: Redis;
+  client: RedisClient;
   /** Resolves once the client is connected and ready, rejects after `timeoutMs` (5000 by default). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
   /** Readiness check for {@link Health.addCheck}: a `PING` answered with `PONG`. */
