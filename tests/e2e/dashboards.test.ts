@@ -58,7 +58,7 @@ let prometheus: TestServer;
 let exporters: Awaited<ReturnType<typeof startTestExporters>>;
 
 beforeAll(async () => {
-  data = await startDataServices();
+  data = await startDataServices({ readyTimeoutMs: 120_000 });
   vhost = await createTestVhost('dashboards');
   const redisUrl = isolatedRedisUrl();
   worker = startService('worker', await freePort(), {
@@ -89,7 +89,11 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   });
   redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000), waitUntilLive(bot, 60_000)]);
+  await Promise.all([
+    waitUntilLive(worker, 180_000),
+    waitUntilLive(api, 180_000),
+    waitUntilLive(bot, 180_000),
+  ]);
   const rules = await readFile(join(observability, 'prometheus', 'rules', 'flotilla.alerts.yml'), 'utf8');
   const target = (url: string) => url.replace(/^http:\/\//, '');
   exporters = await startTestExporters();
@@ -177,8 +181,16 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>):
 }
 
 describe('dashboards and alerts on live metrics', () => {
-  it('scrapes the infrastructure exporters: PostgreSQL and Redis up, host metrics present', async () => {
-    for (const expr of ['pg_up == 1', 'redis_up == 1', 'node_load1', 'up{job=~"node|postgres|redis"} == 1']) {
+  it('scrapes the infrastructure: PostgreSQL and Redis up, host metrics present, RabbitMQ through its plugin', async () => {
+    for (const expr of [
+      'pg_up == 1',
+      'redis_up == 1',
+      'node_load1',
+      'up{job=~"node|postgres|redis|rabbitmq"} == 1',
+      'up{job="rabbitmq"} == 1',
+      'rabbitmq_build_info',
+      'rabbitmq_queues > 0',
+    ]) {
       const result = await eventually(expr, async () => {
         const found = await queryPrometheus(prometheus.url, expr);
         return found.length > 0 ? found : undefined;
@@ -239,6 +251,7 @@ describe('dashboards and alerts on live metrics', () => {
         'queue_depth',
         'queue_consumers',
         'worker_media_jobs_total',
+        'rabbitmq_alarms_memory_used_watermark',
       ]),
     );
     for (const alert of alerts) {

@@ -140,7 +140,8 @@ export async function queryPrometheus(
 
 /**
  * Starts the infrastructure's Prometheus exporters (node, PostgreSQL, Redis: the infrastructure
- * script's own components, Debian packages) on free ports against the running infrastructure.
+ * script's own components, Debian packages) on free ports against the running infrastructure. The
+ * jobs also scrape the running broker's own `rabbitmq_prometheus` plugin (no exporter to start).
  */
 export async function startTestExporters(): Promise<{ jobs: ScrapeJob[]; stop(): Promise<void> }> {
   const { nodeExporter, postgresExporter, redisExporter } = await import(
@@ -163,6 +164,7 @@ export async function startTestExporters(): Promise<{ jobs: ScrapeJob[]; stop():
     children.push(spawn(spec.command, spec.args, { env: spec.env, stdio: 'ignore' }));
     jobs.push({ job, targets: [component.localUrl(ctx).replace(/^http:\/\//, '')] });
   }
+  jobs.push({ job: 'rabbitmq', targets: [`${ctx.config.host}:${ctx.config.ports.rabbitmqPrometheus}`] });
   return {
     jobs,
     async stop() {
