@@ -21,6 +21,11 @@ export interface DataServices {
   tokens: { api: string; bot: string; worker: string };
   /** The two processes (their parsed JSON logs are in `.logs`). */
   processes: { dataPostgres: ServiceProcess; dataMongo: ServiceProcess };
+  /**
+   * Stops one of the two (SIGTERM), waits for its exit code, starts it again on the same port with the
+   * same environment and waits until it is ready; `processes` then holds the new process.
+   */
+  restart(name: 'dataPostgres' | 'dataMongo'): Promise<{ exitCode: number | null }>;
   /** Stops both services and drops both databases. */
   stop(): Promise<void>;
 }
@@ -31,8 +36,8 @@ function requireEnv(name: string): string {
   return value;
 }
 
-async function withPg<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: requireEnv('POSTGRES_URL') });
+async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -70,6 +75,8 @@ async function stopProcess(service: ServiceProcess): Promise<void> {
 export interface DataServicesOptions {
   /** data-mongo's MongoDB server (default MONGO_URL, the shared local one). */
   mongoUrl?: string;
+  /** A PostgreSQL server URL allowed to create databases (default POSTGRES_URL, the shared local one). */
+  postgresUrl?: string;
   /** Environment of both services on top of the test defaults. */
   env?: Record<string, string>;
   /** How long to wait for both to be ready (default 30 s; benchmarks on a busy machine need more). */
@@ -84,8 +91,9 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
   const suffix = randomBytes(5).toString('hex');
   const pgName = `flotilla_test_${suffix}`;
   const mongoName = `flotilla_test_${suffix}`;
-  await withPg((client) => client.query(`CREATE DATABASE ${pgName}`));
-  const postgresUrl = new URL(requireEnv('POSTGRES_URL'));
+  const adminUrl = options.postgresUrl ?? requireEnv('POSTGRES_URL');
+  await withPg(adminUrl, (client) => client.query(`CREATE DATABASE ${pgName}`));
+  const postgresUrl = new URL(adminUrl);
   postgresUrl.pathname = `/${pgName}`;
   const tokens = { api: testToken(), bot: testToken(), worker: testToken() };
   const env = {
@@ -96,16 +104,16 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
     ...options.env,
   };
   const [pgPort, mongoPort] = await Promise.all([freePort(), freePort()]);
-  const dataPostgres = startService('data-postgres', pgPort, {
-    ...env,
-    POSTGRES_URL: postgresUrl.toString(),
-    MIGRATE_ON_START: 'true',
-  });
-  const dataMongo = startService('data-mongo', mongoPort, { ...env, MONGO_DATABASE: mongoName });
+  const pgEnv = { ...env, POSTGRES_URL: postgresUrl.toString(), MIGRATE_ON_START: 'true' };
+  const mongoEnv = { ...env, MONGO_DATABASE: mongoName };
+  const processes = {
+    dataPostgres: startService('data-postgres', pgPort, pgEnv),
+    dataMongo: startService('data-mongo', mongoPort, mongoEnv),
+  };
 
   const stop = async () => {
-    await Promise.all([stopProcess(dataPostgres), stopProcess(dataMongo)]);
-    await withPg((client) => client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`)).catch(
+    await Promise.all([stopProcess(processes.dataPostgres), stopProcess(processes.dataMongo)]);
+    await withPg(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`)).catch(
       () => undefined,
     );
     const mongo = new MongoClient(options.mongoUrl ?? requireEnv('MONGO_URL'), {
@@ -121,8 +129,8 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
   };
   try {
     await Promise.all([
-      waitUntilReady(dataPostgres, options.readyTimeoutMs),
-      waitUntilReady(dataMongo, options.readyTimeoutMs),
+      waitUntilReady(processes.dataPostgres, options.readyTimeoutMs),
+      waitUntilReady(processes.dataMongo, options.readyTimeoutMs),
     ]);
   } catch (error) {
     await stop();
@@ -133,7 +141,15 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
     dataMongoUrl: `http://127.0.0.1:${mongoPort}`,
     mongoDatabase: mongoName,
     tokens,
-    processes: { dataPostgres, dataMongo },
+    processes,
+    async restart(name) {
+      const old = processes[name];
+      await stopProcess(old);
+      const exitCode = await old.exited;
+      processes[name] = startService(old.name, old.port, name === 'dataPostgres' ? pgEnv : mongoEnv);
+      await waitUntilReady(processes[name], options.readyTimeoutMs);
+      return { exitCode };
+    },
     stop,
   };
 }

@@ -18,6 +18,8 @@ import { type FerretdbInstance, startFerretdbInstance } from './ferretdb-instanc
 export interface LoadUser {
   id: string;
   token: string;
+  email: string;
+  password: string;
 }
 
 /**
@@ -33,6 +35,11 @@ export interface MediaSystem {
   api: ServiceProcess;
   worker: ServiceProcess;
   dataPostgres: DataPostgresClient;
+  /**
+   * Stops the api or the worker (SIGTERM), waits for its exit code, starts it again on the same port with
+   * the same environment and waits until it is ready; `api` / `worker` then name the new process.
+   */
+  restart(name: 'api' | 'worker'): Promise<{ exitCode: number | null }>;
   /** Registers a user through the api and logs it in. */
   registerUser(): Promise<LoadUser>;
   /**
@@ -52,6 +59,10 @@ export interface MediaSystemOptions {
   label: string;
   apiEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
+  /** Redis of the api and the worker (default: a database of the shared one, {@link isolatedRedisUrl}). */
+  redisUrl?: string;
+  /** PostgreSQL server of data-postgres (default: the shared one). */
+  postgresUrl?: string;
 }
 
 async function waitForReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
@@ -113,6 +124,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
   try {
     services = await startDataServices({
       mongoUrl: store.url,
+      ...(options.postgresUrl && { postgresUrl: options.postgresUrl }),
       env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
     });
     vhost = await createTestVhost(options.label);
@@ -122,7 +134,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       DATA_POSTGRES_URL: services.dataPostgresUrl,
       DATA_MONGO_URL: services.dataMongoUrl,
-      REDIS_URL: isolatedRedisUrl(),
+      REDIS_URL: options.redisUrl ?? isolatedRedisUrl(),
       RABBITMQ_URL: vhost.url,
     };
     const [apiPort, workerPort] = await Promise.all([freePort(), freePort()]);
@@ -131,6 +143,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       DATA_SERVICE_TOKEN: services.tokens.api,
       JWT_SIGNING_KEY: randomBytes(36).toString('base64url'),
       LOGIN_MAX_PER_IP: '100000',
+      LOGIN_MAX_PER_ACCOUNT: '10000',
       ...options.apiEnv,
     });
     worker = startService('worker', workerPort, {
@@ -153,13 +166,29 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
   });
   const db = mongo.db(dataServices.mongoDatabase);
 
+  let running = { api, worker };
   return {
     apiUrl,
     store,
     services: dataServices,
-    api,
-    worker,
+    get api() {
+      return running.api;
+    },
+    get worker() {
+      return running.worker;
+    },
     dataPostgres,
+    async restart(name) {
+      const old = running[name];
+      await stopProcess(old);
+      const exitCode = await old.exited;
+      const fresh = startService(old.name, old.port, old.env);
+      running = { ...running, [name]: fresh };
+      if (name === 'api') api = fresh;
+      else worker = fresh;
+      await waitForReady(fresh);
+      return { exitCode };
+    },
     async registerUser() {
       const suffix = randomBytes(6).toString('hex');
       const credentials = { email: `load-${suffix}@example.test`, password: `load-password-${suffix}` };
@@ -177,7 +206,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
         body: JSON.stringify(credentials),
       });
       const body = (await login.json()) as { access_token: string };
-      return { id, token: body.access_token };
+      return { id, token: body.access_token, ...credentials };
     },
     async prefill(bytes) {
       const bucket = new GridFSBucket(db, { bucketName: 'blobs' });

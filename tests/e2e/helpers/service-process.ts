@@ -14,6 +14,8 @@ export interface ServiceProcess {
   logs: Record<string, unknown>[];
   stderr: string[];
   exited: Promise<number | null>;
+  /** The environment it was started with (without PORT and HOST), to start it again. */
+  env: NodeJS.ProcessEnv;
   url(path: string): string;
 }
 
@@ -93,7 +95,7 @@ export function startService(
   });
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => stderr.push(line));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, port, child, logs, stderr, exited, url: (path) => `http://127.0.0.1:${port}${path}` };
+  return { name, port, child, logs, stderr, exited, env, url: (path) => `http://127.0.0.1:${port}${path}` };
 }
 
 /** Polls `/health/live` until it answers 200, or fails after `timeoutMs`. */

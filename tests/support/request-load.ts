@@ -1,0 +1,106 @@
+/** What one request of a load loop got: an HTTP answer, or a connection that failed without one. */
+export interface LoadAnswer {
+  /** The loop's name (`read`, `login`, ...). */
+  kind: string;
+  /** The HTTP status, or `connection-error` when no answer arrived (reset, refused, timed out). */
+  status: number | 'connection-error';
+  contentType: string | null;
+  /** The problem's `code` when the answer was problem+json. */
+  code?: string;
+  /** `performance.now()` when the request was sent and when its answer (or failure) arrived. */
+  sentAt: number;
+  answeredAt: number;
+  error?: string;
+}
+
+/** One client loop: sends `request()` again as soon as the previous answer is in. */
+export interface LoadLoop {
+  kind: string;
+  request: (signal: AbortSignal) => Promise<Response>;
+}
+
+/** Options of {@link runRequestLoops}. */
+export interface RequestLoadOptions {
+  loops: readonly LoadLoop[];
+  durationMs: number;
+  /** Longest wait for one answer before it counts as a connection error (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Pause between two requests of a loop (default 20 ms): load without saturating a 2-core machine. */
+  pauseMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function answerOf(kind: string, sentAt: number, response: Response): Promise<LoadAnswer> {
+  const contentType = response.headers.get('content-type');
+  let code: string | undefined;
+  if (contentType?.startsWith('application/problem+json')) {
+    code = ((await response.json().catch(() => ({}))) as { code?: string }).code;
+  } else {
+    await response.arrayBuffer();
+  }
+  return {
+    kind,
+    status: response.status,
+    contentType,
+    ...(code && { code }),
+    sentAt,
+    answeredAt: performance.now(),
+  };
+}
+
+/**
+ * Runs each loop for `durationMs` (bounded in time; only loopback services are targeted) and returns
+ * every answer in the order they arrived.
+ */
+export async function runRequestLoops(options: RequestLoadOptions): Promise<LoadAnswer[]> {
+  const answers: LoadAnswer[] = [];
+  const deadline = Date.now() + options.durationMs;
+  await Promise.all(
+    options.loops.map(async (loop) => {
+      while (Date.now() < deadline) {
+        const sentAt = performance.now();
+        try {
+          const response = await loop.request(AbortSignal.timeout(options.requestTimeoutMs ?? 30_000));
+          answers.push(await answerOf(loop.kind, sentAt, response));
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          answers.push({
+            kind: loop.kind,
+            status: 'connection-error',
+            contentType: null,
+            sentAt,
+            answeredAt: performance.now(),
+            error: cause?.code ?? cause?.message ?? String(error),
+          });
+        }
+        await sleep(options.pauseMs ?? 20);
+      }
+    }),
+  );
+  return answers;
+}
+
+/** Answers sent at or after `from` and answered by `to` (both `performance.now()` times). */
+export function answersWithin(answers: readonly LoadAnswer[], from: number, to: number): LoadAnswer[] {
+  return answers.filter((answer) => answer.sentAt >= from && answer.answeredAt <= to);
+}
+
+/** Count of answers by kind and status, e.g. `{ "read 200": 812, "login 503": 40 }`. */
+export function tally(answers: readonly LoadAnswer[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const answer of answers) {
+    const key = `${answer.kind} ${answer.status}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The longest time an answer took, by kind, in ms. */
+export function slowest(answers: readonly LoadAnswer[]): Record<string, number> {
+  const max: Record<string, number> = {};
+  for (const answer of answers) {
+    max[answer.kind] = Math.max(max[answer.kind] ?? 0, Math.round(answer.answeredAt - answer.sentAt));
+  }
+  return max;
+}
