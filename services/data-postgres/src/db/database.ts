@@ -53,6 +53,15 @@ export function createDatabase(
   });
   // An idle connection that breaks (server restart, network) must not crash the process.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  // Nor one that breaks while checked out: the pool only listens on idle clients, and a server that shuts
+  // down sends its 57P01 to every session, also between two queries of a transaction; without a listener
+  // that 'error' event is an uncaught exception. The query in flight fails on its own (a 503), and the
+  // pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) =>
+      options.logger.warn({ err: error }, 'PostgreSQL connection failed while in use'),
+    );
+  });
 
   const db = new Kysely<DatabaseSchema>({
     dialect: new TranslatingDialect(new PostgresDialect({ pool })),

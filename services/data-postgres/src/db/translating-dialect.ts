@@ -16,6 +16,14 @@ function translated(error: unknown): unknown {
   return translateDatabaseError(error) ?? error;
 }
 
+async function translating(step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    throw translated(error);
+  }
+}
+
 /** A connection whose failures reach the repositories as domain errors. */
 class TranslatingConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
@@ -59,17 +67,19 @@ class TranslatingDriver implements Driver {
     }
   }
 
-  // Transaction control goes through the wrapper too, so a failed BEGIN/COMMIT is translated as well.
+  // Transaction control gets the driver's own connection (the pg driver marks a connection whose ROLLBACK
+  // failed for discarding, through a method only its own connections have: a wrapped one made that a
+  // TypeError, a 500, when the server went away mid-transaction), and its failures are translated too.
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
+    return translating(() => this.inner.beginTransaction(unwrap(connection), settings));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
+    return translating(() => this.inner.commitTransaction(unwrap(connection)));
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
+    return translating(() => this.inner.rollbackTransaction(unwrap(connection)));
   }
 
   savepoint(
@@ -77,8 +87,9 @@ class TranslatingDriver implements Driver {
     name: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    if (!this.inner.savepoint) throw new Error('savepoints are not supported');
-    return this.inner.savepoint(connection, name, compileQuery);
+    const { savepoint } = this.inner;
+    if (!savepoint) throw new Error('savepoints are not supported');
+    return translating(() => savepoint.call(this.inner, unwrap(connection), name, compileQuery));
   }
 
   rollbackToSavepoint(
@@ -86,8 +97,9 @@ class TranslatingDriver implements Driver {
     name: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    if (!this.inner.rollbackToSavepoint) throw new Error('savepoints are not supported');
-    return this.inner.rollbackToSavepoint(connection, name, compileQuery);
+    const { rollbackToSavepoint } = this.inner;
+    if (!rollbackToSavepoint) throw new Error('savepoints are not supported');
+    return translating(() => rollbackToSavepoint.call(this.inner, unwrap(connection), name, compileQuery));
   }
 
   releaseSavepoint(
@@ -95,8 +107,9 @@ class TranslatingDriver implements Driver {
     name: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    if (!this.inner.releaseSavepoint) throw new Error('savepoints are not supported');
-    return this.inner.releaseSavepoint(connection, name, compileQuery);
+    const { releaseSavepoint } = this.inner;
+    if (!releaseSavepoint) throw new Error('savepoints are not supported');
+    return translating(() => releaseSavepoint.call(this.inner, unwrap(connection), name, compileQuery));
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
