@@ -46,7 +46,7 @@ async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): 
   }
 }
 
-async function waitUntilReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+async function waitUntilReady(service: ServiceProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) {
@@ -60,7 +60,10 @@ async function waitUntilReady(service: ServiceProcess, timeoutMs = 30_000): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
+  const last = service.logs.slice(-5).map((line) => JSON.stringify(line));
+  throw new Error(
+    `${service.name} was not ready within ${timeoutMs} ms: ${[...last, ...service.stderr.slice(-5)].join('\n')}`,
+  );
 }
 
 async function stopProcess(service: ServiceProcess): Promise<void> {

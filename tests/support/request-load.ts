@@ -27,6 +27,8 @@ export interface RequestLoadOptions {
   requestTimeoutMs?: number;
   /** Pause between two requests of a loop (default 20 ms): load without saturating a 2-core machine. */
   pauseMs?: number;
+  /** Stops the loops early once it returns true (checked before each request). */
+  until?: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +60,7 @@ export async function runRequestLoops(options: RequestLoadOptions): Promise<Load
   const deadline = Date.now() + options.durationMs;
   await Promise.all(
     options.loops.map(async (loop) => {
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && !options.until?.()) {
         const sentAt = performance.now();
         try {
           const response = await loop.request(AbortSignal.timeout(options.requestTimeoutMs ?? 30_000));
