@@ -109,6 +109,9 @@ export function createStoreUpload(deps: StoreUploadDeps) {
       // that must not turn an unavailable store (503) into the client's fault (400).
       const clientFailedFirst = sourceFailed;
       // The stream's own failure (too large, not text) explains an upload aborted because of it.
+      // A small file may be in the meter's buffer already, its pipeline settled and gone: the error the
+      // meter then emits has no other listener and would be an uncaught exception (the process ends).
+      meter.on('error', () => undefined);
       meter.destroy(error instanceof Error ? error : new Error(String(error)));
       const pipeError = await piping.then(
         () => undefined,
