@@ -101,3 +101,20 @@ export function describeAnswers(answers: readonly LoadAnswer[]): string[] {
     (a) => `${a.kind} ${a.status}${a.code ? ` ${a.code}` : ''}${a.error ? ` ${a.error}` : ''}`,
   );
 }
+
+/** Fatal and error log lines and the stderr tail of each process of the system (for a failure's report). */
+export function troubleLines(system: MediaSystem): string[] {
+  const processes = [
+    system.api,
+    system.worker,
+    system.services.processes.dataPostgres,
+    system.services.processes.dataMongo,
+  ];
+  return processes.flatMap((service) => [
+    ...service.logs
+      .filter((line) => line.level === 'fatal' || line.level === 'error')
+      .slice(-5)
+      .map((line) => `${service.name}: ${JSON.stringify(line).slice(0, 6000)}`),
+    ...service.stderr.slice(-5).map((line) => `${service.name} stderr: ${line}`),
+  ]);
+}

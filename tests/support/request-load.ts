@@ -51,6 +51,22 @@ async function answerOf(kind: string, sentAt: number, response: Response): Promi
   };
 }
 
+async function send(loop: LoadLoop, sentAt: number, timeoutMs: number): Promise<LoadAnswer> {
+  try {
+    return await answerOf(loop.kind, sentAt, await loop.request(AbortSignal.timeout(timeoutMs)));
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return {
+      kind: loop.kind,
+      status: 'connection-error',
+      contentType: null,
+      sentAt,
+      answeredAt: performance.now(),
+      error: cause?.code ?? cause?.message ?? String(error),
+    };
+  }
+}
+
 /**
  * Runs each loop for `durationMs` (bounded in time; only loopback services are targeted) and returns
  * every answer in the order they arrived.
@@ -62,20 +78,7 @@ export async function runRequestLoops(options: RequestLoadOptions): Promise<Load
     options.loops.map(async (loop) => {
       while (Date.now() < deadline && !options.until?.()) {
         const sentAt = performance.now();
-        try {
-          const response = await loop.request(AbortSignal.timeout(options.requestTimeoutMs ?? 30_000));
-          answers.push(await answerOf(loop.kind, sentAt, response));
-        } catch (error) {
-          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-          answers.push({
-            kind: loop.kind,
-            status: 'connection-error',
-            contentType: null,
-            sentAt,
-            answeredAt: performance.now(),
-            error: cause?.code ?? cause?.message ?? String(error),
-          });
-        }
+        answers.push(await send(loop, sentAt, options.requestTimeoutMs ?? 30_000));
         await sleep(options.pauseMs ?? 20);
       }
     }),
@@ -105,4 +108,15 @@ export function slowest(answers: readonly LoadAnswer[]): Record<string, number> 
     max[answer.kind] = Math.max(max[answer.kind] ?? 0, Math.round(answer.answeredAt - answer.sentAt));
   }
   return max;
+}
+
+/** The `count` slowest answers: kind, status, ms, and when each was sent relative to `origin` (ms). */
+export function slowestAnswers(answers: readonly LoadAnswer[], origin: number, count = 3): string[] {
+  return [...answers]
+    .sort((a, b) => b.answeredAt - b.sentAt - (a.answeredAt - a.sentAt))
+    .slice(0, count)
+    .map(
+      (a) =>
+        `${a.kind} ${a.status}${a.code ? ` ${a.code}` : ''} ${Math.round(a.answeredAt - a.sentAt)} ms, sent at ${Math.round(a.sentAt - origin)} ms`,
+    );
 }
