@@ -74,13 +74,15 @@ function loopsFor(user: LoadUser, doneJob: string): LoadLoop[] {
     { kind: 'download', request: get(`/api/v1/media/${doneJob}/result`) },
     {
       kind: 'update',
-      request: (signal) =>
-        fetch(`${api}/api/v1/users/me`, {
+      request: (signal) => {
+        n += 1;
+        return fetch(`${api}/api/v1/users/me`, {
           method: 'PATCH',
           headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ display_name: `Outage ${(n += 1)}` }),
+          body: JSON.stringify({ display_name: `Outage ${n}` }),
           signal,
-        }),
+        });
+      },
     },
     {
       kind: 'upload',
