@@ -82,7 +82,7 @@ export interface DataServicesOptions {
   postgresUrl?: string;
   /** Environment of both services on top of the test defaults. */
   env?: Record<string, string>;
-  /** How long to wait for both to be ready (default 30 s; benchmarks on a busy machine need more). */
+  /** How long to wait for both to be ready (default 90 s: a busy machine needs more than 30). */
   readyTimeoutMs?: number;
 }
 
