@@ -125,6 +125,8 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
     services = await startDataServices({
       mongoUrl: store.url,
       env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
+      // Starting from source and migrating under the load these tests make takes a while on 2 cores.
+      readyTimeoutMs: 90_000,
     });
     vhost = await createTestVhost(options.label);
     const common = {
