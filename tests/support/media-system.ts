@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDataPostgresClient, type DataPostgresClient, type MediaJob } from '@flotilla/contracts';
-import { GridFSBucket, MongoClient } from 'mongodb';
+import { type Db, GridFSBucket, MongoClient } from 'mongodb';
 import sharp from 'sharp';
 import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
 import {
@@ -33,7 +33,17 @@ export interface MediaSystem {
   store: FerretdbInstance;
   services: DataServices;
   api: ServiceProcess;
-  worker: ServiceProcess;
+  /** The running worker (replaced by {@link MediaSystem.restartWorker}). */
+  readonly worker: ServiceProcess;
+  /** The RabbitMQ vhost of this system (to observe its events). */
+  rabbitmqUrl: string;
+  /** data-mongo's database on the system's own store (its blobs are in `blobs.files` / `blobs.chunks`). */
+  mongoDatabase(): Db;
+  /**
+   * Kills the running worker with `signal` (SIGKILL: no shutdown at all), waits for it to exit, then
+   * starts a new one with the same environment and waits until it is ready.
+   */
+  restartWorker(signal?: NodeJS.Signals): Promise<ServiceProcess>;
   dataPostgres: DataPostgresClient;
   /**
    * Stops the api or the worker (SIGTERM), waits for its exit code, starts it again on the same port with
@@ -112,6 +122,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
   let vhost: TestVhost | undefined;
   let api: ServiceProcess | undefined;
   let worker: ServiceProcess | undefined;
+  let workerEnv: NodeJS.ProcessEnv = {};
   const mongo = new MongoClient(store.url, { serverSelectionTimeoutMS: 5000 });
   const stop = async () => {
     await stopProcess(api);
@@ -126,6 +137,8 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       mongoUrl: store.url,
       ...(options.postgresUrl && { postgresUrl: options.postgresUrl }),
       env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
+      // Starting from source and migrating under the load these tests make takes a while on 2 cores.
+      readyTimeoutMs: 90_000,
     });
     vhost = await createTestVhost(options.label);
     const common = {
@@ -146,18 +159,20 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       LOGIN_MAX_PER_ACCOUNT: '10000',
       ...options.apiEnv,
     });
-    worker = startService('worker', workerPort, {
+    workerEnv = {
       ...common,
       DATA_SERVICE_TOKEN: services.tokens.worker,
       SCHEDULE_LOCK_NAMESPACE: `load-${randomBytes(4).toString('hex')}`,
       ...options.workerEnv,
-    });
+    };
+    worker = startService('worker', workerPort, workerEnv);
     await Promise.all([waitForReady(api), waitForReady(worker)]);
   } catch (error) {
     await stop();
     throw error;
   }
   const dataServices = services;
+  const rabbitmqUrl = (vhost as TestVhost).url;
   const apiUrl = `http://127.0.0.1:${api.port}`;
   const dataPostgres = createDataPostgresClient({
     baseUrl: dataServices.dataPostgresUrl,
@@ -176,6 +191,20 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
     },
     get worker() {
       return running.worker;
+    },
+    rabbitmqUrl,
+    mongoDatabase: () => db,
+    async restartWorker(signal = 'SIGKILL') {
+      const old = running.worker;
+      if (old.child.exitCode === null && old.child.signalCode === null) {
+        old.child.kill(signal);
+        await old.exited;
+      }
+      const next = startService('worker', await freePort(), workerEnv);
+      running = { ...running, worker: next };
+      worker = next; // stopped by `stop()`
+      await waitForReady(next);
+      return next;
     },
     dataPostgres,
     async restart(name) {

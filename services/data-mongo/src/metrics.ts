@@ -17,6 +17,7 @@ export type MongoOperation =
   | 'analytics.savings'
   | 'blobs.upload'
   | 'blobs.find'
+  | 'blobs.list'
   | 'blobs.delete';
 
 /** data-mongo's own metrics, next to the platform's HTTP metrics. */

@@ -86,7 +86,8 @@ export const WorkerEnv = Type.Object({
   ),
   SCHEDULES_ENABLED: Type.Boolean({
     default: true,
-    description: 'Run the periodic schedules (lease expiry, lost publishes, retention) in this process.',
+    description:
+      'Run the periodic schedules (lease expiry, lost publishes, retention, orphan files) in this process.',
   }),
   SCHEDULE_EXPIRED_LEASES_INTERVAL_MS: Int(
     100,
@@ -105,6 +106,24 @@ export const WorkerEnv = Type.Object({
     7 * 24 * 3600 * 1000,
     3_600_000,
     'Interval of the retention clean-up of old media jobs and their files.',
+  ),
+  SCHEDULE_ORPHAN_BLOBS_INTERVAL_MS: Int(
+    100,
+    7 * 24 * 3600 * 1000,
+    600_000,
+    'Interval of the sweep that deletes stored files no job references (orphans left by crashes).',
+  ),
+  ORPHAN_BLOBS_GRACE_SECONDS: Int(
+    1,
+    30 * 24 * 3600,
+    3600,
+    'Files younger than this are never swept: longer than any upload takes to get its job written.',
+  ),
+  ORPHAN_BLOBS_SCAN_LIMIT: Int(
+    1,
+    1_000_000,
+    5000,
+    'Files the orphan-blob sweep examines per run at most (the next run goes on from there).',
   ),
   SCHEDULE_BATCH_LIMIT: Int(1, 500, 100, 'Jobs handled by one run of a schedule at most.'),
   SCHEDULE_LOCK_NAMESPACE: Type.String({
@@ -166,6 +185,11 @@ export function loadWorkerConfig(source?: Record<string, string | undefined>) {
       expiredLeasesIntervalMs: env.SCHEDULE_EXPIRED_LEASES_INTERVAL_MS,
       staleQueuedIntervalMs: env.SCHEDULE_STALE_QUEUED_INTERVAL_MS,
       retentionIntervalMs: env.SCHEDULE_RETENTION_INTERVAL_MS,
+      orphanBlobs: {
+        intervalMs: env.SCHEDULE_ORPHAN_BLOBS_INTERVAL_MS,
+        graceSeconds: env.ORPHAN_BLOBS_GRACE_SECONDS,
+        scanLimit: env.ORPHAN_BLOBS_SCAN_LIMIT,
+      },
       batchLimit: env.SCHEDULE_BATCH_LIMIT,
       lockNamespace: env.SCHEDULE_LOCK_NAMESPACE,
     },

@@ -18,7 +18,13 @@ import {
   type AnalyticsRangeQuery,
   type AnalyticsSavings,
 } from '../http/data-mongo/analytics.v1.js';
-import { BLOBS_V1_PATHS, type BlobMetadata, type BlobUploadQuery } from '../http/data-mongo/blobs.v1.js';
+import {
+  BLOBS_V1_PATHS,
+  type BlobListQuery,
+  type BlobMetadata,
+  type BlobPage,
+  type BlobUploadQuery,
+} from '../http/data-mongo/blobs.v1.js';
 
 /** Options of {@link createDataMongoClient}: the service client's, with `name` defaulting to `data-mongo`. */
 export interface DataMongoClientOptions extends Omit<ServiceClientOptions, 'name'> {
@@ -98,6 +104,8 @@ export interface DataMongoClient {
     upload(body: Readable, meta: BlobUploadMeta, options?: BlobUploadOptions): Promise<BlobMetadata>;
     /** A blob's metadata, or `undefined` when there is no such blob. */
     get(id: string): Promise<BlobMetadata | undefined>;
+    /** Files created before `created_before`, the oldest first; follow `next_cursor`. */
+    list(query: BlobListQuery): Promise<BlobPage>;
     /**
      * Streams a blob, whole or one byte range. No such blob throws an `UpstreamHttpError` with status 404,
      * an unsatisfiable range one with status 416.
@@ -205,6 +213,11 @@ export function createDataMongoClient(options: DataMongoClientOptions): DataMong
         expect: [200, 404],
       });
       return response.status === 404 ? undefined : response.body;
+    },
+    list(query) {
+      return http.json<BlobPage>('GET', BLOBS_V1_PATHS.blobs, {
+        query: query as Record<string, QueryValue>,
+      });
     },
     async download(id, range, callOptions = {}) {
       const response = await http.stream({

@@ -13,6 +13,8 @@ import {
   type PatchKnowledgeDocumentBody,
 } from '../http/data-postgres/documents.v1.js';
 import {
+  type BlobReferences,
+  type BlobReferencesBody,
   type ClaimMediaJobBody,
   type CompleteMediaJobBody,
   type CreateMediaJobBody,
@@ -103,6 +105,8 @@ export interface DataPostgresClient {
     listFinished(query: FinishedJobsQuery): Promise<MediaJobBatch>;
     /** `false` when there was no such job. The job's blobs are the caller's to delete. */
     delete(id: string): Promise<boolean>;
+    /** Which of these blob ids some job references (original, result or thumbnail); read only, retried. */
+    blobReferences(body: BlobReferencesBody): Promise<BlobReferences>;
   };
   documents: {
     create(body: CreateKnowledgeDocumentBody): Promise<KnowledgeDocument>;
@@ -218,6 +222,8 @@ export function createDataPostgresClient(options: DataPostgresClientOptions): Da
       listStaleQueued: (query) => http.json('GET', '/api/v1/media-jobs/stale-queued', { query }),
       listFinished: (query) => http.json('GET', '/api/v1/media-jobs/finished', { query }),
       delete: (id) => remove('/api/v1/media-jobs/:id', { id }, MediaJobErrorCode.NOT_FOUND),
+      blobReferences: (body) =>
+        http.json('POST', '/api/v1/media-jobs/blob-references', { body, idempotent: true }),
     },
     documents: {
       create: (body) => post('/api/v1/documents', body),

@@ -21,6 +21,12 @@ export type InjectTraceHeaders = (headers: Record<string, unknown>) => void;
 export interface PublishOptions {
   /** The user on whose behalf the event happened (envelope `user_id`). */
   userId?: string;
+  /**
+   * The envelope's `event_id` (a UUID), when the producer derives it from what happened (e.g. a job's
+   * outcome): an announcement repeated after a crash then carries the same id, and idempotent consumers
+   * take it once. A new UUID v7 otherwise.
+   */
+  eventId?: string;
 }
 
 /** Options of {@link createPublisher}. */
@@ -60,7 +66,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   function build<D>(eventType: string, data: D, publishOptions: PublishOptions): EventEnvelope<D> {
     return {
-      event_id: newId(),
+      event_id: publishOptions.eventId ?? newId(),
       event_type: eventType,
       event_version: ENVELOPE_VERSION,
       occurred_at: new Date().toISOString(),

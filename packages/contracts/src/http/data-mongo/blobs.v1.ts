@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Timestamp, Uuid } from '../common.v1.js';
+import { Page, PageQuery, Timestamp, Uuid } from '../common.v1.js';
 
 /** A file name as given by its uploader: no path separators, no control characters. */
 export const BlobFilenameSchema = Type.String({
@@ -54,6 +54,24 @@ export type BlobUploadQuery = Static<typeof BlobUploadQuerySchema>;
 export const BlobIdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false });
 /** Path parameters naming one blob. */
 export type BlobIdParams = Static<typeof BlobIdParamsSchema>;
+
+/**
+ * Query of `GET /api/v1/blobs`: stored files created before `created_before`, the oldest first (by
+ * creation time, then id), cursor paginated. For the worker's sweep of files nothing references: an
+ * upload still in flight has no file document yet, and one that just finished is younger than the
+ * threshold the caller chooses.
+ */
+export const BlobListQuerySchema = Type.Object(
+  { ...PageQuery.properties, created_before: Timestamp },
+  { additionalProperties: false },
+);
+/** Query of a blob listing. */
+export type BlobListQuery = Static<typeof BlobListQuerySchema>;
+
+/** A page of stored files, the oldest first. */
+export const BlobPageSchema = Page(BlobMetadataSchema);
+/** A page of stored files. */
+export type BlobPage = Static<typeof BlobPageSchema>;
 
 /** Paths of the blob endpoints of data-mongo (`:id` is a placeholder). */
 export const BLOBS_V1_PATHS = {

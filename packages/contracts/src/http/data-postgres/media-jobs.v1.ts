@@ -269,6 +269,32 @@ export const FinishedJobsQuerySchema = Type.Object(
 /** `GET /api/v1/media-jobs/finished` query. */
 export type FinishedJobsQuery = Static<typeof FinishedJobsQuerySchema>;
 
+/** A blob id as media jobs store it (data-mongo makes UUIDs; the column holds up to 64 characters). */
+const BlobReferenceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
+
+/**
+ * `POST /api/v1/media-jobs/blob-references` body: blob ids to check (read only; POST because a few
+ * hundred ids do not fit a query string).
+ */
+export const BlobReferencesBodySchema = Type.Object(
+  { blob_ids: Type.Array(BlobReferenceId, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+/** `POST /api/v1/media-jobs/blob-references` body. */
+export type BlobReferencesBody = Static<typeof BlobReferencesBodySchema>;
+
+/**
+ * `POST /api/v1/media-jobs/blob-references` answer: the ids of the request that some job references (as
+ * its original, result or thumbnail), each once, in no particular order. A document's file is its
+ * source job's original, so this covers documents too.
+ */
+export const BlobReferencesSchema = Type.Object(
+  { referenced: Type.Array(BlobReferenceId) },
+  { additionalProperties: false },
+);
+/** The referenced ids among those asked about. */
+export type BlobReferences = Static<typeof BlobReferencesSchema>;
+
 /** Path parameter `:id`. */
 export const MediaJobIdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false });
 

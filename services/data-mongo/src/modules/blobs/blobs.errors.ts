@@ -9,6 +9,7 @@ export const blobErrors = defineErrors({
     kind: 'bad_request',
     title: 'The upload ended before the whole file was received',
   },
+  INVALID_CURSOR: { code: 'BLOB.INVALID_CURSOR', kind: 'invalid', title: 'The cursor is not valid' },
   // No error kind maps to 416: the route sends this one with status 416 itself.
   RANGE_NOT_SATISFIABLE: {
     code: 'BLOB.RANGE_NOT_SATISFIABLE',

@@ -3,8 +3,10 @@ import {
   BLOBS_V1_PATHS,
   BlobContentTypeSchema,
   BlobIdParamsSchema,
+  BlobListQuerySchema,
   type BlobMetadata,
   BlobMetadataSchema,
+  BlobPageSchema,
   BlobUploadQuerySchema,
 } from '@flotilla/contracts';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
@@ -13,6 +15,7 @@ import { isServerUnreachable } from '../../db/mongo-timer.js';
 import { storageErrors } from '../../db/storage.errors.js';
 import type { DataMongoMetrics } from '../../metrics.js';
 import { serviceTokenSecurity } from '../../openapi.js';
+import { decodeBlobPosition, encodeBlobPosition } from './blob-cursor.js';
 import { blobErrors } from './blobs.errors.js';
 import type { BlobStore, StoredBlob } from './blobs.store.js';
 import { contentRange, parseRange } from './range.js';
@@ -112,6 +115,34 @@ export async function registerBlobRoutes(
         });
         reply.code(201).header('location', `${BLOBS_V1_PATHS.blobs}/${blob.id}`);
         return toBlobMetadata(blob);
+      },
+    );
+
+    scope.get(
+      BLOBS_V1_PATHS.blobs,
+      {
+        schema: {
+          tags: ['blobs'],
+          summary: 'Files created before a time, the oldest first',
+          description:
+            'For the sweep of files nothing references: finished uploads created before `created_before`, ' +
+            'by creation time then id, cursor paginated (follow `next_cursor`). An upload still in flight is ' +
+            'never listed. 422 `BLOB.INVALID_CURSOR` for a cursor this service did not make.',
+          security: serviceTokenSecurity,
+          querystring: BlobListQuerySchema,
+          response: { 200: BlobPageSchema },
+        },
+      },
+      async (request) => {
+        const { created_before: createdBefore, limit = 50, cursor } = request.query;
+        const after = cursor === undefined ? undefined : decodeBlobPosition(cursor);
+        const found = await blobs.listCreatedBefore(new Date(createdBefore), limit + 1, after);
+        const items = found.slice(0, limit);
+        const last = items.at(-1);
+        return {
+          items: items.map(toBlobMetadata),
+          next_cursor: found.length > limit && last ? encodeBlobPosition(last) : null,
+        };
       },
     );
 

@@ -72,6 +72,18 @@ export interface BlobStore {
   openDownload(blob: StoredBlob, range?: { start: number; end: number }): Readable;
   /** Deletes a blob's file document and chunks; `false` when there was no such file. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Up to `limit` files created before `before`, the oldest first (creation time, then id), after the
+   * keyset position `after` when given. Only finished uploads have a file document, so an upload in
+   * flight is never listed.
+   */
+  listCreatedBefore(before: Date, limit: number, after?: BlobPosition): Promise<StoredBlob[]>;
+}
+
+/** A position in the listing by age: the creation time and id of the last file seen. */
+export interface BlobPosition {
+  createdAt: Date;
+  id: string;
 }
 
 // GridFS accepts any `_id`; the driver's typings name ObjectId, the only id type they expect.
@@ -170,6 +182,8 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
       // The indexes the driver would create on the first upload, created up front under the driver's names.
       await ensureIndexes(files, [{ key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }]);
       await ensureIndexes(chunks, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
+      // The listing by age (the worker's sweep of files nothing references).
+      await ensureIndexes(files, [{ key: { uploadDate: 1, _id: 1 }, name: 'uploadDate_1__id_1' }]);
     },
 
     async upload(source, upload) {
@@ -217,6 +231,21 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
     openDownload(blob, range) {
       const file = { id: blob.id, length: blob.size, chunkSize: blob.chunkSize };
       return readChunkRange(chunks, file, range?.start ?? 0, range?.end ?? blob.size - 1);
+    },
+
+    async listCreatedBefore(before, limit, after) {
+      const filter = after
+        ? {
+            $or: [
+              { uploadDate: { $gt: after.createdAt, $lt: before } },
+              { uploadDate: after.createdAt, _id: { $gt: after.id } },
+            ],
+          }
+        : { uploadDate: { $lt: before } };
+      const found = await timeMongo('blobs.list', () =>
+        files.find(filter).sort({ uploadDate: 1, _id: 1 }).limit(limit).toArray(),
+      );
+      return found.map(toStoredBlob);
     },
 
     async delete(id) {

@@ -323,6 +323,30 @@ export class MediaJobsRepository {
       .execute();
   }
 
+  /**
+   * The ids among `blobIds` that some job references as its original, result or thumbnail. Three
+   * separate lookups, so each can use an index on its column when there is one.
+   */
+  async referencedBlobIds(blobIds: readonly string[]): Promise<string[]> {
+    const ids = [...new Set(blobIds)];
+    const [originals, results, thumbnails] = await Promise.all([
+      this.db
+        .selectFrom('mediaJobs')
+        .select('originalBlobId as id')
+        .where('originalBlobId', 'in', ids)
+        .execute(),
+      this.db.selectFrom('mediaJobs').select('resultBlobId as id').where('resultBlobId', 'in', ids).execute(),
+      this.db
+        .selectFrom('mediaJobs')
+        .select('thumbnailBlobId as id')
+        .where('thumbnailBlobId', 'in', ids)
+        .execute(),
+    ]);
+    const referenced = new Set<string>();
+    for (const row of [...originals, ...results, ...thumbnails]) if (row.id) referenced.add(row.id);
+    return [...referenced];
+  }
+
   private ownedUpdate(id: string, leaseOwner: string) {
     return this.db
       .updateTable('mediaJobs')

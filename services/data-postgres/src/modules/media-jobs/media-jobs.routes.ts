@@ -1,4 +1,6 @@
 import {
+  BlobReferencesBodySchema,
+  BlobReferencesSchema,
   ClaimMediaJobBodySchema,
   CompleteMediaJobBodySchema,
   CreateMediaJobBodySchema,
@@ -132,6 +134,23 @@ export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository):
       const { older_than_seconds, limit = 100 } = request.query;
       return { items: (await jobs.listFinished(older_than_seconds, limit)).map(toMediaJobWire) };
     },
+  );
+
+  app.post(
+    '/api/v1/media-jobs/blob-references',
+    {
+      schema: {
+        tags,
+        summary: 'Which of these blob ids a job references (for the orphan-blob sweep)',
+        description:
+          'Read only. Answers the ids of the request that are the original, result or thumbnail of some ' +
+          "job (a document's file is its source job's original). Up to 500 ids per call.",
+        security: serviceTokenSecurity,
+        body: BlobReferencesBodySchema,
+        response: { 200: BlobReferencesSchema, ...problemResponses() },
+      },
+    },
+    async (request) => ({ referenced: await jobs.referencedBlobIds(request.body.blob_ids) }),
   );
 
   app.get(

@@ -9,11 +9,18 @@ import type { ConsumerStarter } from '../../shared/consumer-starter.js';
 import { createBlobDiscarder } from './adapters/blob-discarder.redis.js';
 import { createMediaMetrics } from './adapters/media.metrics.js';
 import { createMediaUploadedConsumer, MEDIA_QUEUE } from './adapters/media-uploaded.consumer.js';
+import {
+  createBlobInventory,
+  createBlobReferenceCheck,
+  createOrphanBlobReporter,
+  createSweepPosition,
+} from './adapters/orphan-blob-sweep.adapters.js';
 import { readBounded } from './adapters/read-bounded.js';
 import { configureSharp, createSharpPhotoTransformer } from './adapters/sharp-photo.transformer.js';
 import { createCleanUpRetention } from './application/clean-up-retention.use-case.js';
 import { createPhotoJobEvents } from './application/photo-job-events.js';
 import { createProcessPhoto } from './application/process-photo.use-case.js';
+import { createSweepOrphanBlobs } from './application/sweep-orphan-blobs.use-case.js';
 
 /** What the media module adds to the worker: its consumer, its schedule and how to restart a photo job. */
 export interface MediaModule {
@@ -22,7 +29,10 @@ export interface MediaModule {
   announcer: JobAnnouncer;
 }
 
-/** Wires photo processing: sharp, the use cases, the `media.uploaded` consumer and the retention schedule. */
+/**
+ * Wires photo processing: sharp, the use cases, the `media.uploaded` consumer and the schedules of its
+ * files (pending deletions, orphan files, retention).
+ */
 export function createMediaModule(deps: {
   config: WorkerConfig;
   runtime: ServiceRuntime;
@@ -61,6 +71,16 @@ export function createMediaModule(deps: {
     logger: runtime.logger,
   });
   const limit = config.schedules.batchLimit;
+  const { orphanBlobs } = config.schedules;
+  const orphanReporter = createOrphanBlobReporter(runtime.metrics.registry, runtime.logger);
+  const sweepOrphanBlobs = createSweepOrphanBlobs({
+    inventory: createBlobInventory(deps.dataMongo.blobs),
+    references: createBlobReferenceCheck(jobs),
+    position: createSweepPosition(deps.redis, config.schedules.lockNamespace),
+    graceSeconds: orphanBlobs.graceSeconds,
+    scanLimit: orphanBlobs.scanLimit,
+    onDeleted: orphanReporter.deleted,
+  });
   return {
     consumers: [
       {
@@ -83,6 +103,15 @@ export function createMediaModule(deps: {
         name: 'blob-cleanup',
         intervalMs: config.schedules.expiredLeasesIntervalMs,
         run: () => discarder.sweep(limit),
+      },
+      {
+        name: 'orphan-blobs',
+        intervalMs: orphanBlobs.intervalMs,
+        run: async () => {
+          const report = await sweepOrphanBlobs();
+          orphanReporter.scanned(report.scanned);
+          return report.deleted;
+        },
       },
       {
         name: 'retention',

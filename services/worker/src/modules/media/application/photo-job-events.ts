@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   MediaFailedData,
   MediaFailure,
@@ -7,6 +8,19 @@ import type {
   MediaUploadedData,
 } from '@flotilla/contracts';
 import type { EventPublisher } from './photo.ports.js';
+
+/**
+ * The event id of a job's outcome (`media.succeeded` or `media.failed`), the same at every announcement:
+ * a UUID v7 with the job id's timestamp and the rest from a hash of the job id and the event type. A
+ * job finishes once, so a repeated announcement (a worker killed between publishing and acknowledging,
+ * or between completing the job and publishing) is one event to idempotent consumers.
+ */
+export function outcomeEventId(jobId: string, eventType: string): string {
+  const hash = createHash('sha256').update(`${jobId}:${eventType}`).digest('hex');
+  const time = jobId.replaceAll('-', '').slice(0, 12);
+  const variant = ((Number.parseInt(hash.slice(3, 4), 16) & 0x3) | 0x8).toString(16);
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hash.slice(0, 3)}-${variant}${hash.slice(4, 7)}-${hash.slice(7, 19)}`;
+}
 
 /** Builds and publishes the `media.*` events of a photo job from its record. */
 export function createPhotoJobEvents(events: EventPublisher) {
@@ -39,7 +53,9 @@ export function createPhotoJobEvents(events: EventPublisher) {
         attempts: Math.max(1, job.attempts),
         ...chat(origin),
       };
-      return events.publish('media.succeeded', data);
+      return events.publish('media.succeeded', data, {
+        eventId: outcomeEventId(job.id, 'media.succeeded'),
+      });
     },
     failed(
       job: MediaJob,
@@ -57,7 +73,7 @@ export function createPhotoJobEvents(events: EventPublisher) {
         ...(durationMs === undefined ? {} : { duration_ms: Math.max(0, Math.round(durationMs)) }),
         ...chat(origin),
       };
-      return events.publish('media.failed', data);
+      return events.publish('media.failed', data, { eventId: outcomeEventId(job.id, 'media.failed') });
     },
     /** `media.uploaded` again for a job (re-queued or lost publish); Telegram chat ids are not on the job. */
     uploaded(job: MediaJob) {

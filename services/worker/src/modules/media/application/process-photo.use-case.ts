@@ -41,6 +41,8 @@ export interface AttemptInfo {
   maxAttempts: number;
   /** How often the message was deferred (waiting for the infrastructure) so far. */
   deferrals?: number;
+  /** The broker delivered it before (the consumer that had it died or lost its channel). */
+  redelivered?: boolean;
 }
 
 /** What happened to a `media.uploaded` event. */
@@ -110,9 +112,14 @@ export function createProcessPhoto(deps: ProcessPhotoDeps) {
     }
   }
 
-  /** The job is terminal already: announce it again only when a previous attempt may not have. */
+  /**
+   * The job is terminal already: announce it again only when a previous attempt may not have (a retry,
+   * a deferral, or a redelivery: the worker that had the message may have died between completing the
+   * job and publishing). The outcome's event id is derived from the job, so consumers take a repeated
+   * announcement once.
+   */
   async function whenFinished(job: MediaJob, event: MediaUploadedData, info: AttemptInfo) {
-    if (info.attempt > 1 || (info.deferrals ?? 0) > 0) {
+    if (info.attempt > 1 || (info.deferrals ?? 0) > 0 || info.redelivered === true) {
       const durationMs =
         job.started_at && job.finished_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : 0;
       if (job.status === 'succeeded') await events.succeeded(job, durationMs, event);
