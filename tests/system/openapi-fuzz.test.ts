@@ -14,11 +14,12 @@ import { type FuzzOutcome, type FuzzTarget, runSchemathesis } from '../support/s
  * document declares, that schema-valid requests are taken and schema-violating ones refused.
  *
  * CI runs a short pass (a few cases per operation, bounded); `npm run test:fuzz` sets FUZZ_LONG=1 for
- * the long one (at least 5,000 cases per service), and both write their counts to `.cache/fuzz-report.json`.
+ * the long one (at least 5,000 cases per service, the four documents at once), and both write their
+ * counts to `.cache/fuzz-report.json`.
  */
 const LONG = process.env.FUZZ_LONG === '1';
 const BUDGET = LONG
-  ? { maxExamples: 150, timeoutMs: 1_800_000 }
+  ? { maxExamples: 160, phases: ['examples', 'coverage', 'fuzzing'], timeoutMs: 1_800_000 }
   : { maxExamples: 3, phases: ['examples', 'fuzzing'], timeoutMs: 120_000 };
 
 let system: FuzzSystem;
@@ -56,7 +57,10 @@ async function fuzz(target: () => FuzzTarget): Promise<FuzzOutcome> {
   return outcome;
 }
 
-describe('the OpenAPI documents, fuzzed against the running services', () => {
+// The long run fuzzes the four documents at once (each service is its own process).
+const suite = LONG ? describe.concurrent : describe;
+
+suite('the OpenAPI documents, fuzzed against the running services', () => {
   it('the api answers a signed-in user as its document declares, never with a 5xx', async () => {
     await fuzz(() => ({ name: 'api (user)', baseUrl: system.apiUrl, token: system.user.accessToken }));
   });
