@@ -7,6 +7,7 @@ import type { Health } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { abortServerSpan, endServerSpan, runInServerSpan } from '../tracing/server-span.js';
+import { createValidatorFactory } from './body-validation.js';
 import { installErrorHandling, sendProblem, toProblem } from './error-handler.js';
 import { type CommonResponses, exactOpenApiDocument } from './openapi-contract.js';
 import { registerOperationalRoutes } from './operational-routes.js';
@@ -70,6 +71,8 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
     },
+    // Bodies are validated without type coercion (see createValidatorFactory).
+    schemaController: { compilersFactory: { buildValidator: createValidatorFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
