@@ -96,7 +96,7 @@ export function runSchemathesis(
       resolve({
         target: target.name,
         generated: count(output, /(\d+) generated/),
-        failures: count(output, /found (\d+) unique failures/),
+        failures: count(output, /found (\d+) unique failures?/),
         errors: count(output, /(\d+) errors? in [\d.]+s/),
         exitCode: code,
         seconds: Math.round((Date.now() - started) / 1000),
