@@ -82,6 +82,13 @@ export type {
 export { createServiceClient } from './http/client/service-client.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
+export {
+  type CommonResponses,
+  commonStatusesOf,
+  DEFAULT_COMMON_RESPONSES,
+  exactOpenApiDocument,
+  PROBLEM_SCHEMA_NAME,
+} from './http/openapi-contract.js';
 export { drainUnreadRequestBodies, type RequestDrainOptions } from './http/request-drain.js';
 export { installServiceAuth, type ServiceAuthOptions } from './http/service-auth.js';
 export { isUuid, newId } from './ids/uuid.js';

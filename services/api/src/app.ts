@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import { ProblemSchema } from '@flotilla/contracts';
 import { createHttpApp, type HttpApp } from '@flotilla/platform';
 import type { ApiDeps } from './deps.js';
 import { installAuth } from './http/auth.js';
@@ -35,6 +36,11 @@ export async function buildApp(deps: ApiDeps): Promise<HttpApp> {
           bearerFormat: 'JWT',
           description: 'Access token from `POST /api/v1/auth/login` or `/auth/refresh`.',
         },
+      },
+      contract: {
+        problemSchema: ProblemSchema,
+        // The gateway in front: its auth rate limit (429), and its own answers when the api is down or slow.
+        commonResponses: { every: [422, 502, 503, 504], byPathPrefix: { [`${API_PREFIX}/auth/`]: [429] } },
       },
     },
   });

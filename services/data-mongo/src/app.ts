@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@flotilla/contracts';
 import { createHttpApp, type HttpApp, installServiceAuth } from '@flotilla/platform';
 import type { DataMongoDeps } from './deps.js';
 import { registerAnalyticsRoutes } from './modules/analytics/analytics.routes.js';
@@ -20,6 +21,7 @@ export async function buildApp(deps: DataMongoDeps): Promise<HttpApp> {
       description:
         'Owns MongoDB: file blobs in GridFS and analytics events. Reached only by business services, with a service token.',
       securitySchemes,
+      contract: { problemSchema: ProblemSchema, commonResponses: { withSecurity: [401, 403] } },
     },
   });
   installServiceAuth(app, { tokens: config.serviceTokens, registry: runtime.metrics.registry });

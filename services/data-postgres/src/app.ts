@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@flotilla/contracts';
 import { createHttpApp, type HttpApp, installServiceAuth } from '@flotilla/platform';
 import type { DataPostgresDeps } from './deps.js';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.js';
@@ -26,6 +27,7 @@ export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
           description: "The calling service's token (its entry in SERVICE_TOKENS).",
         },
       },
+      contract: { problemSchema: ProblemSchema, commonResponses: { withSecurity: [401, 403] } },
     },
   });
   installServiceAuth(app, { tokens: config.serviceTokens, registry: runtime.metrics.registry });

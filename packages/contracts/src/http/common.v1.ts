@@ -64,3 +64,23 @@ export function decodeCursor<T = unknown>(cursor: string): T | undefined {
     return undefined;
   }
 }
+
+/** The schema of a response body that is a file's bytes (OpenAPI `format: binary`). */
+export const BinaryBody = Type.Unsafe<unknown>({ type: 'string', format: 'binary' });
+
+/**
+ * A response whose body is a file's bytes, declared under each media type it may have (`*\/*` when the
+ * stored type can be anything), for a route's `response` map: `{ 200: BinaryResponse('The file.', ['image/png']) }`.
+ * The route streams the bytes itself, so nothing is serialized.
+ */
+export function BinaryResponse(description: string, mediaTypes: readonly string[]) {
+  return Type.Unsafe<unknown>({
+    description,
+    content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: BinaryBody }])),
+  });
+}
+
+/** A response with no body (a 204 or a 304), for a route's `response` map. */
+export function EmptyResponse(description: string) {
+  return Type.Unsafe<unknown>({ description, type: 'null' });
+}

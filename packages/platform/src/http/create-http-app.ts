@@ -7,7 +7,9 @@ import type { Health } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { abortServerSpan, endServerSpan, runInServerSpan } from '../tracing/server-span.js';
-import { installErrorHandling } from './error-handler.js';
+import { createValidatorFactory } from './body-validation.js';
+import { installErrorHandling, sendProblem, toProblem } from './error-handler.js';
+import { type CommonResponses, exactOpenApiDocument } from './openapi-contract.js';
 import { registerOperationalRoutes } from './operational-routes.js';
 import { rejectUnstorableText } from './text-guard.js';
 import type { HttpApp } from './types.js';
@@ -24,7 +26,16 @@ export interface CreateHttpAppOptions {
   /** Maximum request body size in bytes (larger bodies get a 413). */
   bodyLimit: number;
   /** OpenAPI document info; when set, the spec is served at `/docs/json` and Swagger UI at `/docs`. */
-  openapi?: { title: string; description?: string; securitySchemes?: Record<string, unknown> };
+  openapi?: {
+    title: string;
+    description?: string;
+    securitySchemes?: Record<string, unknown>;
+    /**
+     * When set, the document is made exact ({@link exactOpenApiDocument}): errors as problem+json with
+     * this schema, and the statuses of the shared hooks on every operation.
+     */
+    contract?: { problemSchema: unknown; commonResponses?: CommonResponses };
+  };
   /** Trust `X-Forwarded-*` from a proxy in front (the gateway). */
   trustProxy?: boolean | string;
   /** How long keep-alive sockets may stay idle, in ms. */
@@ -50,10 +61,18 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     // No per-request child logger: the logger's mixin already adds request_id from the request context.
     childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
+    // Errors of the router itself (a path parameter longer than 100 characters, a URL that cannot be
+    // decoded) get the same problem+json answer as every other error instead of Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      sendProblem(reply, toProblem(error, request));
+    },
     forceCloseConnections: 'idle',
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
     },
+    // Bodies are validated without type coercion (see createValidatorFactory).
+    schemaController: { compilersFactory: { buildValidator: createValidatorFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -97,7 +116,18 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
   rejectUnstorableText(app);
 
   if (options.openapi) {
+    const { contract } = options.openapi;
     await app.register(swagger, {
+      ...(contract && {
+        transformObject: (document) =>
+          'openapiObject' in document
+            ? exactOpenApiDocument(
+                document.openapiObject,
+                contract.commonResponses ?? {},
+                contract.problemSchema,
+              )
+            : document.swaggerObject,
+      }),
       openapi: {
         openapi: '3.1.0',
         info: {

@@ -154,10 +154,18 @@ export function installIdempotency(app: HttpApp, options: IdempotencyOptions): v
     const asList = <T>(value: T | T[] | undefined): T[] =>
       value === undefined ? [] : Array.isArray(value) ? value : [value];
     route.preHandler = [...asList(route.preHandler), claim] as RouteOptions['preHandler'];
-    // Document the header (checked by `claim`, so a bad key is a 400 IDEMPOTENCY.KEY_INVALID).
+    // Document the header; its schema refuses a bad key before `claim` runs.
     if (route.schema && !route.schema.headers) {
       route.schema.headers = Type.Object({
-        [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: IDEMPOTENCY_KEY_DESCRIPTION })),
+        // The same rule as KEY_PATTERN, so the document says which keys are taken (a bad one is a 422).
+        [IDEMPOTENCY_KEY_HEADER]: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 255,
+            pattern: '^[\\x21-\\x7e]+$',
+            description: IDEMPOTENCY_KEY_DESCRIPTION,
+          }),
+        ),
       });
     }
     route.onSend = [...asList(route.onSend), store] as RouteOptions['onSend'];

@@ -90,6 +90,8 @@ export function multipartUploadBody(fields: Record<string, { type: 'string'; des
       'multipart/form-data': {
         schema: Type.Unsafe<null>({
           type: ['object', 'null'],
+          // The file part is required (a form without one is a 400 `MEDIA.NO_FILE`).
+          required: ['file'],
           properties: {
             ...fields,
             file: { type: 'string', format: 'binary', description: 'The file (one part; it comes last).' },

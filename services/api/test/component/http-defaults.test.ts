@@ -67,14 +67,15 @@ describe('HTTP defaults of the api', () => {
     expect(response.body).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses a malformed Idempotency-Key with 400 before doing anything', async () => {
+  it('refuses a malformed Idempotency-Key with 422 and its field path before doing anything', async () => {
     const response = await built.app.inject({
       method: 'POST',
       url: '/api/v1/auth/register',
       headers: { 'idempotency-key': 'x'.repeat(300) },
       payload: { email: 'k@example.test', username: 'someone', password: 'long-enough-password' },
     });
-    expect(response.statusCode).toBe(400);
-    expect(response.json().code).toBe('IDEMPOTENCY.KEY_INVALID');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().code).toBe('REQUEST.VALIDATION');
+    expect(response.json().errors).toEqual([expect.objectContaining({ field: '/headers/idempotency-key' })]);
   });
 });

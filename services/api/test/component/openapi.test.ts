@@ -89,6 +89,41 @@ describe('the OpenAPI document of the api', () => {
     );
   });
 
+  it('declares every error as application/problem+json, and 401 and 503 wherever they can happen', () => {
+    for (const [name, operation] of apiOperations()) {
+      const responses = operation.responses ?? {};
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) >= 400) {
+          expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual([
+            'application/problem+json',
+          ]);
+        }
+      }
+      expect(responses, `${name} 503`).toHaveProperty('503');
+      if (operation.security) expect(responses, `${name} 401`).toHaveProperty('401');
+      if (operation.requestBody) {
+        for (const status of ['400', '413', '415'])
+          expect(responses, `${name} ${status}`).toHaveProperty(status);
+      }
+    }
+    expect(document.paths['/api/v1/auth/login']?.post?.responses).toHaveProperty('429');
+  });
+
+  it('declares file downloads as bytes of their image types, not JSON', () => {
+    for (const file of ['original', 'result', 'thumbnail']) {
+      const responses = document.paths[`/api/v1/media/{id}/${file}`]?.get?.responses ?? {};
+      for (const status of ['200', '206']) {
+        const content = responses[status]?.content ?? {};
+        expect(Object.keys(content).length, `${file} ${status}`).toBeGreaterThan(0);
+        for (const [type, media] of Object.entries(content)) {
+          expect(type).toMatch(/^image\//);
+          expect(media.schema).toEqual({ type: 'string', format: 'binary' });
+        }
+      }
+      expect(responses['304']?.content, `${file} 304 has no body`).toBeUndefined();
+    }
+  });
+
   it('documents the Idempotency-Key header on routes that honour it', () => {
     const register = document.paths['/api/v1/auth/register']?.post;
     expect(register?.parameters).toContainEqual(

@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import {
+  BinaryBody,
+  BinaryResponse,
   BLOBS_V1_PATHS,
   BlobContentTypeSchema,
   BlobIdParamsSchema,
@@ -8,6 +10,8 @@ import {
   BlobMetadataSchema,
   BlobPageSchema,
   BlobUploadQuerySchema,
+  EmptyResponse,
+  ProblemSchema,
 } from '@flotilla/contracts';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
 import { Type } from 'typebox';
@@ -73,7 +77,9 @@ export async function registerBlobRoutes(
           security: serviceTokenSecurity,
           querystring: BlobUploadQuerySchema,
           headers: Type.Object({ 'content-type': Type.Optional(BlobContentTypeSchema) }),
-          response: { 201: BlobMetadataSchema },
+          // The raw bytes under any type (no validation runs on a stream: `*/*` matches no request's type).
+          body: { content: { '*/*': { schema: BinaryBody } } },
+          response: { 201: BlobMetadataSchema, 413: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -155,7 +161,7 @@ export async function registerBlobRoutes(
           description: '404 `BLOB.NOT_FOUND`.',
           security: serviceTokenSecurity,
           params: BlobIdParamsSchema,
-          response: { 200: BlobMetadataSchema },
+          response: { 200: BlobMetadataSchema, 404: ProblemSchema },
         },
       },
       async (request) => {
@@ -178,6 +184,14 @@ export async function registerBlobRoutes(
           '`BLOB.RANGE_NOT_SATISFIABLE`. `If-None-Match` gives 304; `If-Range` is honoured. 404 `BLOB.NOT_FOUND`.',
         security: serviceTokenSecurity,
         params: BlobIdParamsSchema,
+        response: {
+          // Stored with whatever type its uploader declared.
+          200: BinaryResponse("The blob's bytes, with its stored Content-Type.", ['*/*']),
+          206: BinaryResponse('One byte range of the blob.', ['*/*']),
+          304: EmptyResponse('Not modified: the ETag matches.'),
+          404: ProblemSchema,
+          416: ProblemSchema,
+        },
       },
       handler: async (request, reply) => {
         const blob = await blobs.find(request.params.id);
@@ -225,6 +239,7 @@ export async function registerBlobRoutes(
           description: '204 when deleted; 404 `BLOB.NOT_FOUND` when there is no such blob.',
           security: serviceTokenSecurity,
           params: BlobIdParamsSchema,
+          response: { 204: EmptyResponse('Deleted.'), 404: ProblemSchema },
         },
       },
       async (request, reply) => {

@@ -52,7 +52,11 @@ export function registerMediaEventRoutes(
         security: bearerSecurity,
         params: MediaIdParamsSchema,
         response: {
-          200: Type.Unsafe({ description: 'An event stream.', type: 'string' }),
+          200: Type.Unsafe<unknown>({
+            description: 'An event stream.',
+            // Each event's data is the job as JSON (see the description); the stream itself is text.
+            content: { 'text/event-stream': { schema: {} } },
+          }),
           ...authedProblemResponses(404),
         },
       },

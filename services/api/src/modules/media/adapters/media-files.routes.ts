@@ -1,4 +1,5 @@
-import type { BlobByteRange } from '@flotilla/contracts';
+import { BinaryResponse, type BlobByteRange, EmptyResponse } from '@flotilla/contracts';
+import { PHOTO_TYPES } from '@flotilla/intake';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
@@ -37,6 +38,13 @@ function attachmentName(filename: string): string {
   return `inline; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/** What each file may be: the photo as uploaded; the result and thumbnail as the worker encodes them. */
+const FILE_TYPES: Record<MediaFileKind, readonly string[]> = {
+  original: PHOTO_TYPES,
+  result: ['image/jpeg', 'image/webp'],
+  thumbnail: ['image/jpeg', 'image/webp'],
+};
+
 const DESCRIPTIONS: Record<MediaFileKind, string> = {
   original: 'The uploaded file, as received.',
   result: 'The processed photo (once the job has succeeded).',
@@ -70,13 +78,9 @@ export function registerMediaFileRoutes(
             'if-none-match': Type.Optional(Type.String({ maxLength: 2000 })),
           }),
           response: {
-            200: Type.Unsafe({ description: 'The file.', type: 'string', format: 'binary' }),
-            206: Type.Unsafe({
-              description: 'One byte range of the file.',
-              type: 'string',
-              format: 'binary',
-            }),
-            304: Type.Null({ description: 'Not modified: the ETag matches.' }),
+            200: BinaryResponse('The file.', FILE_TYPES[file]),
+            206: BinaryResponse('One byte range of the file.', FILE_TYPES[file]),
+            304: EmptyResponse('Not modified: the ETag matches.'),
             ...authedProblemResponses(404, 416),
           },
         },
