@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { abortServerSpan, endServerSpan, runInServerSpan } from '../tracing/server-span.js';
 import { installErrorHandling } from './error-handler.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { registerOperationalRoutes } from './operational-routes.js';
 import { rejectUnstorableText } from './text-guard.js';
 import type { HttpApp } from './types.js';
@@ -54,6 +55,8 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
     },
+    // Each route's validators and serializers are compiled on its first use, not before listening.
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
