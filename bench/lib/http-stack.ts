@@ -17,9 +17,10 @@ import { type BenchProcess, startBuiltService } from './built-service.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-/** A seeded user: its id and an access token for it. */
+/** A seeded user: its id, email and an access token for it. */
 export interface SeededUser {
   id: string;
+  email: string;
   accessToken: string;
 }
 
@@ -30,8 +31,11 @@ export interface HttpStack {
   databaseUrl: string;
   /** The api's service token for the data services. */
   serviceToken: string;
-  /** Inserts `count` users (with a fixed, never-verified password hash) and signs a token for each. */
-  seedUsers(count: number): Promise<SeededUser[]>;
+  /**
+   * Inserts `count` users and signs a token for each. Their password hash is `passwordHash`, by default
+   * a fixed one that verifies no password.
+   */
+  seedUsers(count: number, passwordHash?: string): Promise<SeededUser[]>;
   /** Starts an api process on this stack; `env` goes on top of the bench defaults. */
   startApi(name: string, env?: Record<string, string>, cpuProfileDir?: string): Promise<BenchProcess>;
   stop(): Promise<void>;
@@ -124,23 +128,27 @@ export async function startHttpStack(options: HttpStackOptions): Promise<HttpSta
       dataMongo,
       databaseUrl,
       serviceToken,
-      async seedUsers(count) {
+      async seedUsers(count, passwordHash) {
         const ids = Array.from({ length: count }, () => crypto.randomUUID());
+        const tag = randomBytes(4).toString('hex');
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
         try {
-          const tag = randomBytes(4).toString('hex');
           await client.query(
             `INSERT INTO users (id, email, username, display_name, password_hash)
              SELECT id, 'bench-${tag}-' || n || '@example.com', 'bench_${tag}_' || n, 'Bench ' || n, $2
              FROM unnest($1::uuid[]) WITH ORDINALITY AS seeded(id, n)`,
-            [ids, `$argon2id$v=19$m=19456,t=2,p=1$${'s'.repeat(22)}$${'h'.repeat(43)}`],
+            [ids, passwordHash ?? `$argon2id$v=19$m=19456,t=2,p=1$${'s'.repeat(22)}$${'h'.repeat(43)}`],
           );
         } finally {
           await client.end();
         }
         return Promise.all(
-          ids.map(async (id) => ({ id, accessToken: await accessTokens.issue({ id, role: 'user' }) })),
+          ids.map(async (id, index) => ({
+            id,
+            email: `bench-${tag}-${index + 1}@example.com`,
+            accessToken: await accessTokens.issue({ id, role: 'user' }),
+          })),
         );
       },
       async startApi(apiName, env = {}, cpuProfileDir) {
