@@ -2,7 +2,8 @@
  * `tsx bench/profile-summary.ts <file.cpuprofile> [--top 25]`: where a V8 CPU profile (`node
  * --cpu-prof`) spent its time: the top functions by self time, and self time by package (a
  * `node_modules/<package>`, `node:` internals, the project's own files, GC and idle), as shares of
- * the busy (non-idle) samples.
+ * the busy (non-idle) samples. `--after <seconds>` counts only the samples taken that long after the
+ * profile started (leaves out start-up, to see the cost per request of a loaded service).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -36,20 +37,23 @@ function shortUrl(url: string): string {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' } },
+  options: { top: { type: 'string', default: '25' }, after: { type: 'string', default: '0' } },
 });
 const file = positionals[0];
-if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--top N]');
+if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--top N] [--after seconds]');
 const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfByFunction = new Map<string, number>();
 const selfByPackage = new Map<string, number>();
 let busy = 0;
 let idle = 0;
+let elapsed = 0;
+const afterMicros = Number(values.after) * 1e6;
 profile.samples.forEach((id, index) => {
   const node = byId.get(id);
   const delta = profile.timeDeltas[index] ?? 0;
-  if (!node) return;
+  elapsed += delta;
+  if (!node || elapsed < afterMicros) return;
   const { functionName, url, lineNumber } = node.callFrame;
   if (functionName === '(idle)') {
     idle += delta;

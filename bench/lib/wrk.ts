@@ -32,6 +32,20 @@ export interface WrkOptions {
   durationSeconds: number;
   /** wrk's own per-request timeout (`--timeout`), seconds. */
   timeoutSeconds?: number;
+  /**
+   * Requests sent in turn instead of one fixed request (per-request tokens, ids, bodies): each wrk
+   * thread starts at its own offset in the list and takes the next one for every request. `headers`
+   * and `body` above are sent with each of them too, unless the entry has its own body.
+   */
+  rotate?: readonly RotatedRequest[];
+}
+
+/** One request of {@link WrkOptions.rotate}: a path (with query) on the target, its headers and body. */
+export interface RotatedRequest {
+  path: string;
+  headers?: Record<string, string>;
+  /** A text body (JSON); no tab or newline (JSON.stringify output qualifies). */
+  body?: string;
 }
 
 const LUA = `
@@ -41,8 +55,37 @@ wrk.method = os.getenv("WRK_METHOD")
 -- A global (not local): done() reads each thread's own copy with thread:get("statuses").
 statuses = {}
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) statuses = {} end
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_index", #threads - 1)
+  thread:set("thread_count", tonumber(os.getenv("WRK_THREADS")))
+end
+-- Rotated requests: one per line, "path<TAB>name: value<US>name: value...<TAB>body", pre-formatted.
+local rotated = {}
+local next_index = 1
+function init(args)
+  statuses = {}
+  local list = io.open(os.getenv("WRK_ROTATE_FILE") or "", "rb")
+  if not list then return end
+  for line in list:lines() do
+    local path, header_text, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+    if path then
+      local headers = {}
+      for name, value in pairs(wrk.headers) do headers[name] = value end
+      for name, value in header_text:gmatch("([^:\\31]+): ([^\\31]*)") do headers[name] = value end
+      if body == "" then body = nil end
+      table.insert(rotated, wrk.format(nil, path, headers, body))
+    end
+  end
+  list:close()
+  next_index = math.floor(thread_index * #rotated / thread_count) + 1
+end
+function request()
+  if #rotated == 0 then return wrk.request() end
+  local req = rotated[next_index]
+  next_index = next_index % #rotated + 1
+  return req
+end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
@@ -61,6 +104,22 @@ function done(summary, latency, requests)
 end
 `;
 
+/** The rotated requests as the Lua script reads them (one per line). */
+function rotateLines(requests: readonly RotatedRequest[]): string {
+  return requests
+    .map((entry) => {
+      const headers = Object.entries(entry.headers ?? {})
+        .map(([name, value]) => `${name}: ${value}`)
+        .join('\x1f');
+      const line = `${entry.path}\t${headers}\t${entry.body ?? ''}`;
+      if (/[\n\r]/.test(line) || (entry.body ?? '').includes('\t'))
+        throw new Error('a rotated request holds a tab or newline');
+      return line;
+    })
+    .join('\n')
+    .concat('\n');
+}
+
 /** Runs wrk once and returns what it measured. */
 export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const target = new URL(options.url);
@@ -72,6 +131,10 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     await writeFile(script, LUA);
     const bodyFile = join(dir, 'body.bin');
     if (options.body) await writeFile(bodyFile, options.body);
+    const rotateFile = join(dir, 'rotate.tsv');
+    const rotating = (options.rotate?.length ?? 0) > 0;
+    if (rotating) await writeFile(rotateFile, rotateLines(options.rotate ?? []));
+    const threads = Math.min(2, options.connections);
     const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => [
       '-H',
       `${name}: ${value}`,
@@ -81,7 +144,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
       'wrk',
       [
         '-t',
-        String(Math.min(2, options.connections)),
+        String(threads),
         '-c',
         connections,
         '-d',
@@ -97,7 +160,9 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
         env: {
           ...process.env,
           WRK_METHOD: options.method,
+          WRK_THREADS: String(threads),
           ...(options.body ? { WRK_BODY_FILE: bodyFile } : {}),
+          ...(rotating ? { WRK_ROTATE_FILE: rotateFile } : {}),
         },
         maxBuffer: 1 << 20,
         timeout: (options.durationSeconds + 60) * 1000,

@@ -1,112 +1,192 @@
 /**
- * api read path, two comparisons in one run:
- * 1. `GET /api/v1/users/me` with an access JWT and a warm profile cache (JWT verification, a Redis GET,
- *    the route's schema and serialization) vs a bare Fastify route answering the same JSON.
- * 2. The same route with the cache dropped before each call (so: JWT, Redis miss, the data-service hop
- *    over HTTP with the service token, a Redis SET) vs calling data-postgres directly with the typed client.
- * Both servers run in this process and are called over loopback HTTP with keep-alive (undici).
+ * api read path, two comparisons in one run, every side its own built process loaded by wrk (a native
+ * generator), one side at a time in rotating rounds (the ratio is that of the medians):
+ * 1. `GET /api/v1/users/me` with an access JWT and a warm profile cache (JWT, a Redis GET, hooks, the
+ *    access log line, schema serialization) vs a bare Fastify route answering the same JSON.
+ * 2. The same route with every profile read missing the cache (JWT, Redis miss, the data-postgres hop
+ *    with the service token, Redis SET) vs calling data-postgres's `GET /users/:id` directly.
+ * Cache misses without a client in the loop: a second api keeps profiles for 1 s
+ * (USER_CACHE_TTL_SECONDS=1) and wrk walks through 9000 users in order, so a user comes back only
+ * seconds later; the api's own cache counters give the share of misses, printed in the notes.
+ * `FLOTILLA_BENCH_CPU_PROF=<dir>` profiles the api and data-postgres processes (`--cpu-prof`) and
+ * prints the figures instead of recording them.
  */
-import Fastify from 'fastify';
-import { Agent, request } from 'undici';
-import { rssMb, startApiSystem } from '../lib/api-system.js';
-import { compare, runLoad, type Scenario } from '../lib/measure.js';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
+import { startHttpStack } from '../lib/http-stack.js';
+import { compare, type Measurement, type Scenario } from '../lib/measure.js';
+import { median, medianOf, rotateRounds, wrkMeasurement } from '../lib/rounds.js';
+import type { RotatedRequest } from '../lib/wrk.js';
 
-const CONCURRENCY = 16;
-const USERS = 20;
+const HOT_USERS = 300;
+const CACHED_CONNECTIONS = 300;
+const COLD_USERS = 9000;
+const UNCACHED_CONNECTIONS = 64;
+const LOG_LEVEL = process.env.FLOTILLA_BENCH_LOG_LEVEL ?? 'info';
+
+/** One side of a round: what wrk drives and which processes' CPU time it costs. */
+interface Side {
+  key: string;
+  label: string;
+  url: string;
+  connections: number;
+  rotate: RotatedRequest[];
+  headers?: Record<string, string>;
+  processes: BenchProcess[];
+}
+
+async function cacheCounts(api: BenchProcess): Promise<{ hit: number; miss: number }> {
+  const text = await fetch(api.url('/metrics')).then((response) => response.text());
+  const count = (result: string) =>
+    Number(new RegExp(`cache_requests_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  return { hit: count('hit'), miss: count('miss') };
+}
 
 const scenario: Scenario = {
   name: 'api-read',
-  description: `api GET /api/v1/users/me (JWT + Redis cache hit) vs a bare Fastify route returning the same JSON; and uncached (through data-postgres) vs data-postgres called directly. ${CONCURRENCY} concurrent callers over loopback HTTP keep-alive, ${USERS} users.`,
+  description: `api GET /api/v1/users/me (JWT + Redis cache hit, ${HOT_USERS} users, wrk ${CACHED_CONNECTIONS} connections) vs a bare Fastify route returning the same JSON; uncached (JWT, Redis miss, data-postgres hop, Redis SET; ${COLD_USERS} users in turn, wrk ${UNCACHED_CONNECTIONS} connections) vs data-postgres GET /users/:id called directly. Every side its own process (node dist/main.js, NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL}, logs to a file), loaded one at a time in rotating rounds; ratio of the medians.`,
   async run({ quick }) {
-    const bounds = { maxOperations: quick ? 4_000 : 50_000, maxMs: quick ? 5_000 : 20_000, warmup: 200 };
-    const system = await startApiSystem();
-    const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
-    const bare = Fastify({ logger: false });
+    buildWorkspace();
+    const folder = await benchFolder();
+    const profileDir = process.env.FLOTILLA_BENCH_CPU_PROF;
+    const stack = await startHttpStack({
+      logDir: folder.path,
+      logLevel: LOG_LEVEL,
+      ...(profileDir ? { dataPostgresProfileDir: join(profileDir, 'data-postgres') } : {}),
+    });
+    let bare: BenchProcess | undefined;
     try {
-      const users: Array<Awaited<ReturnType<typeof system.registerAndLogin>>> = [];
-      for (let i = 0; i < USERS; i += 1) users.push(await system.registerAndLogin());
-      const pick = () => users[Math.floor(Math.random() * users.length)] as (typeof users)[number];
-      const profile = await request(`${system.baseUrl}/api/v1/users/me`, {
-        headers: { authorization: `Bearer ${users[0]?.accessToken}` },
-        dispatcher: agent,
-      }).then((response) => response.body.json());
-
-      const getMe = async () => {
-        const user = pick();
-        const response = await request(`${system.baseUrl}/api/v1/users/me`, {
-          headers: { authorization: `Bearer ${user.accessToken}` },
-          dispatcher: agent,
-        });
-        await response.body.dump();
-        if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-        return user;
-      };
-
-      const cached = await runLoad(getMe, {
-        label: 'api GET /users/me (JWT + cache hit)',
-        concurrency: CONCURRENCY,
-        ...bounds,
-      });
-      cached.rss_mb = rssMb();
-
-      bare.get('/me', async () => profile);
-      const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
-      const baseline = await runLoad(
-        async () => {
-          const response = await request(`${bareUrl}/me`, { dispatcher: agent });
-          await response.body.dump();
-          if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-        },
-        { label: 'bare Fastify route, same JSON', concurrency: CONCURRENCY, ...bounds },
+      const api = await stack.startApi('api', {}, profileDir && join(profileDir, 'api'));
+      const apiUncached = await stack.startApi('api-uncached', { USER_CACHE_TTL_SECONDS: '1' });
+      const hot = await stack.seedUsers(HOT_USERS);
+      const cold = await stack.seedUsers(COLD_USERS);
+      const first = hot[0] as (typeof hot)[number];
+      const profile = await fetch(api.url('/api/v1/users/me'), {
+        headers: { authorization: `Bearer ${first.accessToken}` },
+      }).then((response) => response.json());
+      bare = await startFixture(
+        'bare-fastify-json.mjs',
+        { PATH: process.env.PATH, BARE_JSON: JSON.stringify(profile) },
+        { logDir: folder.path, readyPath: '/me' },
       );
-
-      const redis = system.deps.redis.client;
-      const uncached = await runLoad(
-        async () => {
-          const user = pick();
-          await redis.del(`cache:user:${user.id}`);
-          const response = await request(`${system.baseUrl}/api/v1/users/me`, {
+      const serviceAuth = { authorization: `Bearer ${stack.serviceToken}` };
+      const sides: Side[] = [
+        {
+          key: 'cached',
+          label: 'api GET /users/me (JWT + cache hit)',
+          url: api.url('/api/v1/users/me'),
+          connections: CACHED_CONNECTIONS,
+          rotate: hot.map((user) => ({
+            path: '/api/v1/users/me',
             headers: { authorization: `Bearer ${user.accessToken}` },
-            dispatcher: agent,
-          });
-          await response.body.dump();
-          if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+          })),
+          processes: [api],
         },
         {
-          label: 'api GET /users/me (cache dropped: data-postgres hop)',
-          concurrency: CONCURRENCY,
-          ...bounds,
-        },
-      );
-      const direct = await runLoad(
-        async () => {
-          if (!(await system.deps.dataPostgres.users.get(pick().id))) throw new Error('no user');
+          key: 'bare',
+          label: 'bare Fastify route, same JSON',
+          url: bare.url('/me'),
+          connections: CACHED_CONNECTIONS,
+          rotate: [],
+          processes: [bare],
         },
         {
-          label: 'data-postgres GET /users/:id directly (typed client)',
-          concurrency: CONCURRENCY,
-          ...bounds,
+          key: 'uncached',
+          label: 'api GET /users/me (cache miss: data-postgres hop)',
+          url: apiUncached.url('/api/v1/users/me'),
+          connections: UNCACHED_CONNECTIONS,
+          rotate: cold.map((user) => ({
+            path: '/api/v1/users/me',
+            headers: { authorization: `Bearer ${user.accessToken}` },
+          })),
+          processes: [apiUncached, stack.dataPostgres],
         },
+        {
+          key: 'direct',
+          label: 'data-postgres GET /users/:id directly',
+          url: stack.dataPostgres.url('/api/v1/users'),
+          connections: UNCACHED_CONNECTIONS,
+          rotate: cold.map((user) => ({ path: `/api/v1/users/${user.id}` })),
+          headers: serviceAuth,
+          processes: [stack.dataPostgres],
+        },
+      ];
+      const cpuPerRequest = new Map<string, number[]>();
+      const round = async (side: Side, seconds: number): Promise<Measurement> => {
+        const before = side.processes.map((process) => process.cpuSeconds());
+        const measured = await wrkMeasurement(side.label, {
+          url: side.url,
+          method: 'GET',
+          connections: side.connections,
+          durationSeconds: seconds,
+          rotate: side.rotate,
+          ...(side.headers ? { headers: side.headers } : {}),
+        });
+        const cpu = side.processes.reduce(
+          (sum, process, index) => sum + process.cpuSeconds() - (before[index] ?? 0),
+          0,
+        );
+        const list = cpuPerRequest.get(side.key) ?? [];
+        list.push((1e6 * cpu) / Math.max(1, measured.operations));
+        cpuPerRequest.set(side.key, list);
+        return measured;
+      };
+      // Warm-up (JIT, pools, the hot profiles into the cache), not measured.
+      await rotateRounds(1, sides, (side) => round(side, 3));
+      cpuPerRequest.clear();
+      const loadBefore = loadavg();
+      const countsBefore = await cacheCounts(apiUncached);
+      const [cached = [], baseline = [], uncached = [], direct = []] = await rotateRounds(
+        quick ? 2 : 5,
+        sides,
+        (side) => round(side, quick ? 4 : 10),
       );
-
+      const countsAfter = await cacheCounts(apiUncached);
+      const loadAfter = loadavg();
+      const misses = countsAfter.miss - countsBefore.miss;
+      const hits = countsAfter.hit - countsBefore.hit;
+      const perRound = (rounds: Measurement[]) =>
+        rounds.map((entry) => Math.round(entry.throughput_per_s)).join(', ');
+      const errors = (rounds: Measurement[]) => rounds.reduce((sum, entry) => sum + entry.errors, 0);
+      const notes = [
+        `Requests/s per round: cached ${perRound(cached)}; bare ${perRound(baseline)}; uncached ${perRound(uncached)}; direct ${perRound(direct)}. Non-200 answers or socket errors: ${errors(cached)}, ${errors(baseline)}, ${errors(uncached)}, ${errors(direct)}.`,
+        `CPU per request (median of rounds): ${[...cpuPerRequest].map(([key, values]) => `${key} ${Math.round(median(values))} µs`).join(', ')} (uncached counts the api and data-postgres).`,
+        `Uncached api: ${misses} cache misses, ${hits} hits (${((100 * misses) / Math.max(1, misses + hits)).toFixed(1)}% misses).`,
+        `Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine). Idle RSS is in the footprint scenario; api RSS after the run ${api.rssMb()} MB.`,
+      ];
+      if (profileDir) {
+        console.log(
+          `   profiled run, not recorded: ${[`cached ${medianOf(cached, '').throughput_per_s}/s, bare ${medianOf(baseline, '').throughput_per_s}/s, uncached ${medianOf(uncached, '').throughput_per_s}/s, direct ${medianOf(direct, '').throughput_per_s}/s.`, ...notes].join(' ')}`,
+        );
+        return [];
+      }
       return [
-        compare('api-read/me-cached', scenario.description, cached, baseline, {
-          concurrency: CONCURRENCY,
-          notes: [
-            'The api adds JWT verification (HS256), a Redis GET, hooks (request id, metrics, logs) and schema serialization.',
-          ],
-        }),
-        compare('api-read/me-uncached', scenario.description, uncached, direct, {
-          concurrency: CONCURRENCY,
-          notes: [
-            'Each uncached call also includes one Redis DEL (to drop the entry) and the Redis GET miss and SET; data-postgres runs as its own process on the same cores.',
-          ],
-        }),
+        compare(
+          'api-read/me-cached',
+          scenario.description,
+          medianOf(cached, `${sides[0]?.label} (wrk)`),
+          medianOf(baseline, `${sides[1]?.label} (wrk)`),
+          {
+            concurrency: CACHED_CONNECTIONS,
+            notes,
+          },
+        ),
+        compare(
+          'api-read/me-uncached',
+          scenario.description,
+          medianOf(uncached, `${sides[2]?.label} (wrk)`),
+          medianOf(direct, `${sides[3]?.label} (wrk)`),
+          {
+            concurrency: UNCACHED_CONNECTIONS,
+            notes,
+          },
+        ),
       ];
     } finally {
-      await bare.close();
-      await agent.close();
-      await system.stop();
+      await bare?.stop();
+      await stack.stop();
+      await folder.remove();
     }
   },
 };

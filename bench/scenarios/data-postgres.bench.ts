@@ -1,162 +1,122 @@
 /**
- * data-postgres read path: `GET /api/v1/users/:id` through the real service (its own process, built,
- * over loopback HTTP with a service token, called through the typed client with keep-alive) vs the same
- * primary-key query sent with a raw `pg` pool from this process. Same database, same seeded rows,
- * same concurrency and pool size, same run.
+ * data-postgres read path: `GET /api/v1/users/:id` through the real service (built, its own process,
+ * service token, info logs to a file) vs the least a process can do to serve the same row over HTTP
+ * (`bench/fixtures/bare-pg-http.mjs`: node:http, a raw pg pool, the primary-key query, JSON.stringify).
+ * Both are driven by wrk with the same connections, the id changing with every request (a Lua list),
+ * both pools of the same size, on the same database and rows; one side at a time in rotating rounds,
+ * the ratio being that of the medians. The gap is what the service adds: routing, the token check,
+ * validation, the query builder, mapping, serialization, metrics and the access log line.
+ * `FLOTILLA_BENCH_CPU_PROF=<dir>` profiles data-postgres (`--cpu-prof`) and prints the figures instead.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createDataPostgresClient } from '@flotilla/contracts';
-import { newId } from '@flotilla/platform';
-import pg from 'pg';
-import { compare, round, runLoad, type Scenario } from '../lib/measure.js';
+import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
+import { startHttpStack } from '../lib/http-stack.js';
+import { compare, type Measurement, type Scenario } from '../lib/measure.js';
+import { median, medianOf, rotateRounds, wrkMeasurement } from '../lib/rounds.js';
+import type { RotatedRequest } from '../lib/wrk.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
-const serviceDir = join(repoRoot, 'services', 'data-postgres');
 const USERS = 1000;
-const CONCURRENCY = 16;
+const CONNECTIONS = 16;
 const POOL_SIZE = 10;
+const LOG_LEVEL = process.env.FLOTILLA_BENCH_LOG_LEVEL ?? 'info';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function seed(url: string): Promise<string[]> {
-  const ids = Array.from({ length: USERS }, () => newId());
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(
-      `INSERT INTO users (id, email, username, display_name, password_hash)
-       SELECT id, 'bench' || n || '@example.com', 'bench_' || n, 'Bench ' || n, $2
-       FROM unnest($1::uuid[]) WITH ORDINALITY AS seeded(id, n)`,
-      [ids, `$argon2id$v=19$m=65536,t=3,p=4$${'s'.repeat(22)}$${'h'.repeat(43)}`],
-    );
-  } finally {
-    await client.end();
-  }
-  return ids;
-}
-
-async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`data-postgres exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error('data-postgres not ready in 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+interface Side {
+  key: string;
+  label: string;
+  url: string;
+  rotate: RotatedRequest[];
+  headers?: Record<string, string>;
+  process: BenchProcess;
 }
 
 const scenario: Scenario = {
   name: 'data-postgres',
-  description: `data-postgres GET /api/v1/users/:id (own process, HTTP keep-alive, service token, typed client) vs a raw pg primary-key query, ${CONCURRENCY} concurrent callers, pool of ${POOL_SIZE} on both sides, ${USERS} seeded users.`,
+  description: `data-postgres GET /api/v1/users/:id (built, own process, service token, LOG_LEVEL=${LOG_LEVEL}) vs a bare node:http server running the same primary-key query with raw pg; wrk, ${CONNECTIONS} connections, a different id of ${USERS} seeded users each request, pools of ${POOL_SIZE} on both sides, rotating rounds, ratio of the medians.`,
   async run({ quick }) {
-    if (!process.env.POSTGRES_URL) throw new Error('POSTGRES_URL is not set (npm run infra -- up)');
-    execFileSync('npx', ['tsc', '-b'], { cwd: repoRoot, stdio: 'inherit' });
-    const bounds = { maxOperations: quick ? 5_000 : 100_000, maxMs: quick ? 5_000 : 20_000, warmup: 300 };
-    const name = `flotilla_bench_${randomBytes(6).toString('hex')}`;
-    const url = new URL(process.env.POSTGRES_URL);
-    url.pathname = `/${name}`;
-    const databaseUrl = url.toString();
-    await admin(`CREATE DATABASE ${name}`);
-    let child: ChildProcess | undefined;
+    buildWorkspace();
+    const folder = await benchFolder();
+    const profileDir = process.env.FLOTILLA_BENCH_CPU_PROF;
+    const stack = await startHttpStack({
+      logDir: folder.path,
+      logLevel: LOG_LEVEL,
+      dataPostgresEnv: { POSTGRES_POOL_MAX: String(POOL_SIZE) },
+      ...(profileDir ? { dataPostgresProfileDir: join(profileDir, 'data-postgres') } : {}),
+    });
+    let bare: BenchProcess | undefined;
     try {
-      execFileSync(process.execPath, ['dist/migrate.js', 'up'], {
-        cwd: serviceDir,
-        env: { PATH: process.env.PATH, POSTGRES_URL: databaseUrl, LOG_LEVEL: 'silent' },
-        stdio: 'inherit',
-      });
-      const ids = await seed(databaseUrl);
-      const pick = () => ids[Math.floor(Math.random() * ids.length)] ?? '';
-
-      const token = randomBytes(32).toString('base64url');
-      const port = await freePort();
-      child = spawn(process.execPath, ['dist/main.js'], {
-        cwd: serviceDir,
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'warn',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          POSTGRES_URL: databaseUrl,
-          POSTGRES_POOL_MAX: String(POOL_SIZE),
-          SERVICE_TOKENS: `api:${token}`,
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      await waitUntilReady(child, port);
-
-      const client = createDataPostgresClient({
-        baseUrl: `http://127.0.0.1:${port}`,
-        callerName: 'api',
-        serviceToken: token,
-        connections: CONCURRENCY,
-      });
-      const system = await runLoad(
-        async () => {
-          if (!(await client.users.get(pick()))) throw new Error('user not found');
-        },
-        { label: 'data-postgres GET /users/:id', concurrency: CONCURRENCY, ...bounds },
+      const users = await stack.seedUsers(USERS);
+      bare = await startFixture(
+        'bare-pg-http.mjs',
+        { PATH: process.env.PATH, POSTGRES_URL: stack.databaseUrl, POOL_SIZE: String(POOL_SIZE) },
+        { logDir: folder.path, readyPath: '/ready' },
       );
-      system.rss_mb = await rssMb(child.pid as number);
-      await client.close();
-
-      const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
-      const columns =
-        'id, email, username, display_name, role, status, telegram_id, created_at, updated_at, version';
-      const baseline = await runLoad(
-        async () => {
-          const { rows } = await pool.query(`SELECT ${columns} FROM users WHERE id = $1`, [pick()]);
-          if (rows.length !== 1) throw new Error('user not found');
+      const sides: Side[] = [
+        {
+          key: 'service',
+          label: 'data-postgres GET /users/:id',
+          url: stack.dataPostgres.url('/api/v1/users'),
+          rotate: users.map((user) => ({ path: `/api/v1/users/${user.id}` })),
+          headers: { authorization: `Bearer ${stack.serviceToken}` },
+          process: stack.dataPostgres,
         },
-        { label: 'raw pg SELECT by primary key', concurrency: CONCURRENCY, ...bounds },
+        {
+          key: 'bare',
+          label: 'bare node:http + raw pg, same query',
+          url: bare.url('/users'),
+          rotate: users.map((user) => ({ path: `/users/${user.id}` })),
+          process: bare,
+        },
+      ];
+      const cpuPerRequest = new Map<string, number[]>();
+      const round = async (side: Side, seconds: number): Promise<Measurement> => {
+        const before = side.process.cpuSeconds();
+        const measured = await wrkMeasurement(side.label, {
+          url: side.url,
+          method: 'GET',
+          connections: CONNECTIONS,
+          durationSeconds: seconds,
+          rotate: side.rotate,
+          ...(side.headers ? { headers: side.headers } : {}),
+        });
+        const list = cpuPerRequest.get(side.key) ?? [];
+        list.push((1e6 * (side.process.cpuSeconds() - before)) / Math.max(1, measured.operations));
+        cpuPerRequest.set(side.key, list);
+        return measured;
+      };
+      await rotateRounds(1, sides, (side) => round(side, 3));
+      cpuPerRequest.clear();
+      const loadBefore = loadavg();
+      const [system = [], baseline = []] = await rotateRounds(quick ? 2 : 5, sides, (side) =>
+        round(side, quick ? 4 : 10),
       );
-      await pool.end();
-
+      const loadAfter = loadavg();
+      const perRound = (rounds: Measurement[]) =>
+        rounds.map((entry) => Math.round(entry.throughput_per_s)).join(', ');
+      const notes = [
+        `Requests/s per round: service ${perRound(system)}; bare ${perRound(baseline)}. Non-200 answers or socket errors: ${system.reduce((sum, entry) => sum + entry.errors, 0)}, ${baseline.reduce((sum, entry) => sum + entry.errors, 0)}.`,
+        `CPU per request (median of rounds): ${[...cpuPerRequest].map(([key, values]) => `${key} ${Math.round(median(values))} µs`).join(', ')} (the Node process only; PostgreSQL's share is the same on both sides).`,
+        `Service RSS after the run ${stack.dataPostgres.rssMb()} MB. Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine).`,
+      ];
+      const systemMedian = medianOf(system, `${sides[0]?.label} (wrk)`);
+      systemMedian.rss_mb = stack.dataPostgres.rssMb();
+      if (profileDir) {
+        console.log(`   profiled run, not recorded: ${notes.join(' ')}`);
+        return [];
+      }
       return [
-        compare('data-postgres/get-user', scenario.description, system, baseline, {
-          concurrency: CONCURRENCY,
-          notes: [
-            `Service RSS after the run ${system.rss_mb} MB.`,
-            'The service adds HTTP parsing, token check, validation, mapping and serialization, plus a second process on the same cores.',
-          ],
-        }),
+        compare(
+          'data-postgres/get-user',
+          scenario.description,
+          systemMedian,
+          medianOf(baseline, `${sides[1]?.label} (wrk)`),
+          { concurrency: CONNECTIONS, notes },
+        ),
       ];
     } finally {
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child?.once('exit', resolve));
-      }
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await bare?.stop();
+      await stack.stop();
+      await folder.remove();
     }
   },
 };

@@ -9,6 +9,7 @@ import type { ServiceMetrics } from '../metrics/registry.js';
 import { abortServerSpan, endServerSpan, runInServerSpan } from '../tracing/server-span.js';
 import { createValidatorFactory } from './body-validation.js';
 import { installErrorHandling, sendProblem, toProblem } from './error-handler.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { type CommonResponses, exactOpenApiDocument } from './openapi-contract.js';
 import { registerOperationalRoutes } from './operational-routes.js';
 import { rejectUnstorableText } from './text-guard.js';
@@ -71,8 +72,9 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
     },
-    // Bodies are validated without type coercion (see createValidatorFactory).
-    schemaController: { compilersFactory: { buildValidator: createValidatorFactory() } },
+    // Bodies are validated without type coercion (see createValidatorFactory); each route's validators
+    // and serializers are compiled on its first use, not before listening.
+    schemaController: { compilersFactory: lazySchemaCompilers(createValidatorFactory()) },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -11,7 +11,7 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Human-friendly output for development; JSON lines otherwise. */
   pretty?: boolean;
-  /** Where JSON lines go (tests pass a stream to inspect output). Defaults to stdout. */
+  /** Where JSON lines go (tests pass a stream to inspect output). Defaults to stdout, written asynchronously. */
   destination?: NodeJS.WritableStream;
   /** Trace fields (`trace_id`, `span_id`) provider; by default those of the active OpenTelemetry span. */
   traceFields?: () => Record<string, string> | undefined;
@@ -90,5 +90,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
     });
   }
-  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  // stdout is written asynchronously: a line costs the request a copy into a buffer, not a write system
+  // call, and lines written while one write is under way go out together with the next. pino writes
+  // what is still buffered synchronously when the process exits (process.exit, a fatal error).
+  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -2,6 +2,7 @@ import { newId } from '@flotilla/platform';
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { type KeysetPage, type Position, takePage } from '../../db/keyset.js';
+import { reusableQuery } from '../../db/reusable-query.js';
 import type { UsersTable } from '../../db/schema.js';
 import { userErrors } from './users.errors.js';
 
@@ -57,7 +58,24 @@ function normalised<T extends { email?: string }>(input: T): T {
 
 /** Users in PostgreSQL. Emails are stored lower-cased, so lookups and uniqueness ignore case. */
 export class UsersRepository {
-  constructor(private readonly db: Db) {}
+  // The lookups every authenticated request and every login make, compiled once (see reusable-query.ts).
+  private readonly byId;
+  private readonly byEmail;
+  private readonly byTelegramId;
+  private readonly credentialsById;
+  private readonly credentialsByEmail;
+
+  constructor(private readonly db: Db) {
+    const users = () => db.selectFrom('users').select(USER_COLUMNS);
+    const credentials = () => db.selectFrom('users').select([...USER_COLUMNS, 'passwordHash']);
+    this.byId = reusableQuery(db, (id: string) => users().where('id', '=', id));
+    this.byEmail = reusableQuery(db, (email: string) => users().where('email', '=', email));
+    this.byTelegramId = reusableQuery(db, (telegramId: number) =>
+      users().where('telegramId', '=', telegramId),
+    );
+    this.credentialsById = reusableQuery(db, (id: string) => credentials().where('id', '=', id));
+    this.credentialsByEmail = reusableQuery(db, (email: string) => credentials().where('email', '=', email));
+  }
 
   async create(input: NewUser): Promise<UserRecord> {
     const { id = newId(), ...rest } = normalised(input);
@@ -69,34 +87,24 @@ export class UsersRepository {
   }
 
   findById(id: string): Promise<UserRecord | undefined> {
-    return this.db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return this.byId(id);
   }
 
   findByEmail(email: string): Promise<UserRecord | undefined> {
-    return this.db
-      .selectFrom('users')
-      .select(USER_COLUMNS)
-      .where('email', '=', email.toLowerCase())
-      .executeTakeFirst();
+    return this.byEmail(email.toLowerCase());
   }
 
   findByTelegramId(telegramId: number): Promise<UserRecord | undefined> {
-    return this.db
-      .selectFrom('users')
-      .select(USER_COLUMNS)
-      .where('telegramId', '=', telegramId)
-      .executeTakeFirst();
+    return this.byTelegramId(telegramId);
   }
 
   /** The user and its password hash, for login and password change only. */
   async findCredentials(
     by: { email: string } | { id: string },
   ): Promise<{ user: UserRecord; passwordHash: string } | undefined> {
-    const query = this.db.selectFrom('users').select([...USER_COLUMNS, 'passwordHash']);
     const row = await ('email' in by
-      ? query.where('email', '=', by.email.toLowerCase())
-      : query.where('id', '=', by.id)
-    ).executeTakeFirst();
+      ? this.credentialsByEmail(by.email.toLowerCase())
+      : this.credentialsById(by.id));
     if (!row) return undefined;
     const { passwordHash, ...user } = row;
     return { user, passwordHash };
