@@ -59,6 +59,11 @@ function normalised<T extends { email?: string }>(input: T): T {
 export class UsersRepository {
   constructor(private readonly db: Db) {}
 
+  /** The same repository over another handle (a transaction). */
+  on(db: Db): UsersRepository {
+    return new UsersRepository(db);
+  }
+
   async create(input: NewUser): Promise<UserRecord> {
     const { id = newId(), ...rest } = normalised(input);
     return this.db
