@@ -58,9 +58,16 @@ export class OutboxRepository {
     publish: (events: PendingEvent[]) => Promise<RelayOutcome[]>,
   ): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
+      // As text: the CamelCasePlugin would rename the keys inside a json value (`event_id`).
+      const stored = await trx
         .selectFrom('outbox')
-        .select(['eventId', 'eventType', 'envelope', 'headers', 'attempts'])
+        .select([
+          'eventId',
+          'eventType',
+          sql<string>`envelope::text`.as('envelopeText'),
+          sql<string>`headers::text`.as('headersText'),
+          'attempts',
+        ])
         .where('sentAt', 'is', null)
         .where('nextAttemptAt', '<=', sql<Date>`now()`)
         .orderBy('createdAt')
@@ -69,7 +76,14 @@ export class OutboxRepository {
         .forUpdate()
         .skipLocked()
         .execute();
-      if (rows.length === 0) return 0;
+      if (stored.length === 0) return 0;
+      const rows: PendingEvent[] = stored.map((row) => ({
+        eventId: row.eventId,
+        eventType: row.eventType,
+        envelope: JSON.parse(row.envelopeText) as unknown,
+        headers: JSON.parse(row.headersText) as Record<string, string>,
+        attempts: row.attempts,
+      }));
       const outcomes = await publish(rows);
       const sent = rows.filter((_, index) => outcomes[index]?.sent === true).map((row) => row.eventId);
       if (sent.length > 0) {
