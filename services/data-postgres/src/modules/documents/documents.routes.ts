@@ -10,8 +10,8 @@ import {
 import type { HttpApp } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { iso, isoOrNull, nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
-import type { OutboxWriter } from '../outbox/outbox.writer.js';
 import { documentErrors } from './documents.errors.js';
 import type { DocumentRecord, DocumentsRepository } from './documents.repository.js';
 

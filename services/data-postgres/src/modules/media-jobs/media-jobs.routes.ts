@@ -18,8 +18,8 @@ import {
 import type { HttpApp } from '@flotilla/platform';
 import { type TSchema, Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
-import type { OutboxWriter } from '../outbox/outbox.writer.js';
 import { mediaJobErrors } from './media-jobs.errors.js';
 import { fromCreateMediaJobBody, fromResultWire, toMediaJobWire } from './media-jobs.mapper.js';
 import type { MediaJobsRepository } from './media-jobs.repository.js';

@@ -2,10 +2,10 @@ import { CONSUMER_QUEUE_LIST, EVENT_SCHEMAS } from '@flotilla/contracts';
 import { createMessaging, type Messaging, type ServiceRuntime } from '@flotilla/platform';
 import type { DataPostgresConfig } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import { createOutboxWriter, type OutboxWriter } from '../../db/outbox-writer.js';
 import { listenForOutbox, type OutboxListener } from './outbox.listener.js';
 import { createOutboxRelay, type OutboxRelay } from './outbox.relay.js';
 import { OutboxRepository } from './outbox.repository.js';
-import { createOutboxWriter, type OutboxWriter } from './outbox.writer.js';
 
 /** The outbox wired: the writer the routes use, and (with `RABBITMQ_URL`) the relay. */
 export interface OutboxModule {

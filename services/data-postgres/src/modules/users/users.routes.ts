@@ -12,8 +12,8 @@ import {
 import { type HttpApp, platformErrors } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { expectedVersion, nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
-import type { OutboxWriter } from '../outbox/outbox.writer.js';
 import { userErrors } from './users.errors.js';
 import { fromCreateUserBody, fromPatchUserBody, toUserWire } from './users.mapper.js';
 import type { UserRecord, UsersRepository } from './users.repository.js';

@@ -1,7 +1,11 @@
 import { EVENT_SCHEMAS, type OutboxEvent } from '@flotilla/contracts';
 import { createEventValidator, platformErrors } from '@flotilla/platform';
-import type { Db } from '../../db/database.js';
-import type { OutboxRepository } from './outbox.repository.js';
+import type { Db } from './database.js';
+
+/** Where the writer stores events: the outbox table, through the write's transaction. */
+export interface OutboxStore {
+  store(db: Db, events: readonly OutboxEvent[]): Promise<void>;
+}
 
 /** Runs a write together with the events it reports. */
 export interface OutboxWriter {
@@ -14,7 +18,7 @@ export interface OutboxWriter {
 }
 
 /** Creates the writer over the service's database and outbox table. */
-export function createOutboxWriter(db: Db, outbox: OutboxRepository): OutboxWriter {
+export function createOutboxWriter(db: Db, outbox: OutboxStore): OutboxWriter {
   const validator = createEventValidator(EVENT_SCHEMAS);
 
   function check(events: readonly OutboxEvent[]): void {
