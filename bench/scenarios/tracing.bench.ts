@@ -53,11 +53,12 @@ async function stopProcess(service: ServiceProcess): Promise<void> {
 }
 
 async function startStack(label: string, tracing: Record<string, string>): Promise<Stack> {
+  const vhost = await createTestVhost(`bench-tracing-${label}`);
   const data = await startDataServices({
     env: { ...tracing, LOG_LEVEL: 'warn' },
     readyTimeoutMs: START_TIMEOUT_MS,
+    rabbitmqUrl: vhost.url,
   });
-  const vhost = await createTestVhost(`bench-tracing-${label}`);
   const redisUrl = isolatedRedisUrl(15);
   const profileDir = process.env.FLOTILLA_BENCH_CPU_PROF;
   const worker = startService('worker', await freePort(), {

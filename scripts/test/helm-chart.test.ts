@@ -195,7 +195,7 @@ describe('Helm chart deploy/helm/flotilla', () => {
       Object.keys(named(manifests, 'Secret', `flotilla-${name}`).data ?? {}).sort();
     expect(keys('api')).toEqual(['DATA_SERVICE_TOKEN', 'JWT_SIGNING_KEY', 'RABBITMQ_URL', 'REDIS_URL']);
     expect(keys('worker')).toEqual(['DATA_SERVICE_TOKEN', 'RABBITMQ_URL', 'REDIS_URL']);
-    expect(keys('data-postgres')).toEqual(['POSTGRES_URL', 'SERVICE_TOKENS']);
+    expect(keys('data-postgres')).toEqual(['POSTGRES_URL', 'RABBITMQ_URL', 'SERVICE_TOKENS']);
     expect(keys('data-mongo')).toEqual(['MONGO_URL', 'SERVICE_TOKENS']);
     // With existing Secrets the chart writes none, and each Deployment reads its own.
     const prod = await render(['-f', production]);

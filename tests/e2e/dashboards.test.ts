@@ -58,8 +58,8 @@ let prometheus: TestServer;
 let exporters: Awaited<ReturnType<typeof startTestExporters>>;
 
 beforeAll(async () => {
-  data = await startDataServices({ readyTimeoutMs: 120_000 });
   vhost = await createTestVhost('dashboards');
+  data = await startDataServices({ readyTimeoutMs: 120_000, rabbitmqUrl: vhost.url });
   const redisUrl = isolatedRedisUrl();
   worker = startService('worker', await freePort(), {
     ...baseServiceEnv(),

@@ -78,8 +78,8 @@ async function stop(service: ServiceProcess): Promise<number | null> {
 }
 
 beforeAll(async () => {
-  services = await startDataServices();
   vhost = await createTestVhost('scale-out');
+  services = await startDataServices({ rabbitmqUrl: vhost.url });
   const redisUrl = isolatedRedisUrl();
   const shared = {
     ...baseServiceEnv(),

@@ -52,8 +52,12 @@ const token = generateBotToken();
 beforeAll(async () => {
   jaeger = await startTestJaeger();
   const tracing = { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' };
-  data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'info' }, readyTimeoutMs: 120_000 });
   vhost = await createTestVhost('tracing-bot');
+  data = await startDataServices({
+    env: { ...tracing, LOG_LEVEL: 'info' },
+    readyTimeoutMs: 120_000,
+    rabbitmqUrl: vhost.url,
+  });
   const redisUrl = isolatedRedisUrl();
   redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   sandbox = createSandbox();

@@ -32,8 +32,12 @@ let worker: ServiceProcess;
 beforeAll(async () => {
   jaeger = await startTestJaeger();
   const tracing = { TRACING_OTLP_URL: jaeger.otlpUrl, TRACING_SAMPLE_RATIO: '1' };
-  data = await startDataServices({ env: { ...tracing, LOG_LEVEL: 'info' }, readyTimeoutMs: 120_000 });
   vhost = await createTestVhost('tracing');
+  data = await startDataServices({
+    env: { ...tracing, LOG_LEVEL: 'info' },
+    readyTimeoutMs: 120_000,
+    rabbitmqUrl: vhost.url,
+  });
   const redisUrl = isolatedRedisUrl();
   worker = startService('worker', await freePort(), {
     ...baseServiceEnv(),

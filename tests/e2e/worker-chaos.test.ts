@@ -74,8 +74,8 @@ const eventsOf = (jobId: string, type: string) =>
   );
 
 beforeAll(async () => {
-  services = await startDataServices();
   vhost = await createTestVhost('worker-chaos');
+  services = await startDataServices({ rabbitmqUrl: vhost.url });
   workerEnv = {
     ...baseServiceEnv(),
     ...workerTestEnv(services, vhost.url),

@@ -84,11 +84,17 @@ export interface DataServicesOptions {
   env?: Record<string, string>;
   /** How long to wait for both to be ready (default 90 s: a busy machine needs more than 30). */
   readyTimeoutMs?: number;
+  /**
+   * The RabbitMQ URL (the vhost of the business services under test) data-postgres's outbox relay
+   * publishes to. Without it the relay is off: events stored with writes are not published.
+   */
+  rabbitmqUrl?: string;
 }
 
 /**
  * Starts data-postgres (migrated on start) and data-mongo from source, each on a free port and a
- * database of its own, for tests of the business services. Call `stop()` in `afterAll`.
+ * database of its own, for tests of the business services; data-postgres's outbox relay publishes to
+ * `rabbitmqUrl` when given. Call `stop()` in `afterAll`.
  */
 export async function startDataServices(options: DataServicesOptions = {}): Promise<DataServices> {
   const suffix = randomBytes(5).toString('hex');
@@ -99,7 +105,7 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
   const postgresUrl = new URL(adminUrl);
   postgresUrl.pathname = `/${pgName}`;
   const tokens = { api: testToken(), bot: testToken(), worker: testToken() };
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...baseServiceEnv(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     SERVICE_TOKENS: `api:${tokens.api},bot:${tokens.bot},worker:${tokens.worker}`,
@@ -107,7 +113,14 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
     ...options.env,
   };
   const [pgPort, mongoPort] = await Promise.all([freePort(), freePort()]);
-  const pgEnv = { ...env, POSTGRES_URL: postgresUrl.toString(), MIGRATE_ON_START: 'true' };
+  // data-postgres's outbox relay publishes to the business services' vhost, or (without one) not at all.
+  const { RABBITMQ_URL: _shared, ...withoutBroker } = env;
+  const pgEnv = {
+    ...withoutBroker,
+    POSTGRES_URL: postgresUrl.toString(),
+    MIGRATE_ON_START: 'true',
+    ...(options.rabbitmqUrl && { RABBITMQ_URL: options.rabbitmqUrl }),
+  };
   const mongoEnv = { ...env, MONGO_DATABASE: mongoName };
   const processes = {
     dataPostgres: startService('data-postgres', pgPort, pgEnv),

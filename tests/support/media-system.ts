@@ -67,6 +67,8 @@ export interface MediaSystem {
 /** Options of {@link startMediaSystem}. */
 export interface MediaSystemOptions {
   label: string;
+  /** A RabbitMQ of the test's own (one it may stop) instead of a vhost of the shared broker. */
+  rabbitmqUrl?: string;
   apiEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
   /** Redis of the api and the worker (default: a database of the shared one, {@link isolatedRedisUrl}). */
@@ -133,14 +135,15 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
     await store.close();
   };
   try {
+    vhost = await createTestVhost(options.label);
     services = await startDataServices({
       mongoUrl: store.url,
       ...(options.postgresUrl && { postgresUrl: options.postgresUrl }),
       env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
       // Starting from source and migrating under the load these tests make takes a while on 2 cores.
       readyTimeoutMs: 90_000,
+      rabbitmqUrl: options.rabbitmqUrl ?? vhost.url,
     });
-    vhost = await createTestVhost(options.label);
     const common = {
       ...baseServiceEnv(),
       NODE_ENV: 'production',
@@ -148,7 +151,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       DATA_POSTGRES_URL: services.dataPostgresUrl,
       DATA_MONGO_URL: services.dataMongoUrl,
       REDIS_URL: options.redisUrl ?? isolatedRedisUrl(),
-      RABBITMQ_URL: vhost.url,
+      RABBITMQ_URL: options.rabbitmqUrl ?? vhost.url,
     };
     const [apiPort, workerPort] = await Promise.all([freePort(), freePort()]);
     api = startService('api', apiPort, {

@@ -19,5 +19,6 @@ export * from './http/data-mongo/analytics.v1.js';
 export * from './http/data-mongo/blobs.v1.js';
 export * from './http/data-postgres/documents.v1.js';
 export * from './http/data-postgres/media-jobs.v1.js';
+export * from './http/data-postgres/outbox.v1.js';
 export * from './http/data-postgres/refresh-tokens.v1.js';
 export * from './http/data-postgres/users.v1.js';

@@ -1,7 +1,7 @@
-import type { DataPostgresClient, EventData, EventType } from '@flotilla/contracts';
+import type { DataPostgresClient, EventData, EventType, OutboxEvent } from '@flotilla/contracts';
 
 /** Users as data-postgres stores them, as linking reads and writes them. */
-export type TelegramUserDirectory = Pick<DataPostgresClient['users'], 'getByTelegramId' | 'patch'>;
+export type TelegramUserDirectory = Pick<DataPostgresClient['users'], 'get' | 'getByTelegramId' | 'patch'>;
 
 /** One-time Telegram link codes (stored hashed, expiring). */
 export interface LinkCodes {
@@ -16,7 +16,10 @@ export interface ProfileCache {
   invalidate(id: string): Promise<boolean>;
 }
 
-/** Publishes domain events after the write they report. */
-export interface EventPublisher {
-  publish<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): Promise<unknown>;
+/**
+ * Builds domain events to send with the write they report: data-postgres stores them in the write's
+ * transaction and publishes them once it commits (the platform's messaging `prepare`).
+ */
+export interface OutboxEvents {
+  prepare<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): OutboxEvent;
 }

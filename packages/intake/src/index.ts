@@ -9,9 +9,9 @@
 export { createRedisUploadIdempotency } from './adapters/upload-idempotency.redis.js';
 export { uploadErrors } from './intake.errors.js';
 export type {
-  EventPublisher,
   IdempotencyClaim,
   IntakeDeps,
+  OutboxEvents,
   UploadBlobStore,
   UploadDocumentStore,
   UploadIdempotency,

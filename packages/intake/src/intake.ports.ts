@@ -1,4 +1,10 @@
-import type { DataMongoClient, DataPostgresClient, EventData, EventType } from '@flotilla/contracts';
+import type {
+  DataMongoClient,
+  DataPostgresClient,
+  EventData,
+  EventType,
+  OutboxEvent,
+} from '@flotilla/contracts';
 import type { Logger } from '@flotilla/platform';
 
 /** Jobs in data-postgres, as the uploads write them. */
@@ -10,9 +16,12 @@ export type UploadDocumentStore = Pick<DataPostgresClient['documents'], 'create'
 /** Blobs in data-mongo. */
 export type UploadBlobStore = Pick<DataMongoClient['blobs'], 'upload' | 'delete'>;
 
-/** Publishes domain events (the platform's messaging, narrowed to what a use case needs). */
-export interface EventPublisher {
-  publish<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): Promise<unknown>;
+/**
+ * Builds domain events to send with the write they report: data-postgres stores them in the write's
+ * transaction and publishes them once it commits (the platform's messaging `prepare`).
+ */
+export interface OutboxEvents {
+  prepare<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): OutboxEvent;
 }
 
 /** What an earlier upload with the same `Idempotency-Key` left behind. */
@@ -46,7 +55,7 @@ export interface UploadOrigin {
 export interface IntakeDeps {
   jobs: UploadJobStore;
   blobs: UploadBlobStore;
-  events: EventPublisher;
+  events: OutboxEvents;
   idempotency: UploadIdempotency;
   logger: Logger;
 }

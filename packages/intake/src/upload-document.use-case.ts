@@ -29,9 +29,9 @@ export function titleFromFilename(filename: string): string {
 /**
  * Uploads a knowledge-base document (txt, md, pdf, docx; type from the bytes), from the api or the bot
  * alike: streamed into data-mongo, then a `document` job (which records the file and tracks ingestion)
- * and the `pending` document made from it, then `document.uploaded` for the worker. Any failure before
- * the document exists undoes what was written; a lost publish is logged, and the worker's lost-publish
- * schedule publishes it again.
+ * and the `pending` document made from it, stored in one transaction with `document.uploaded` for the
+ * worker, which data-postgres publishes once it commits (the outbox). Any failure before the document
+ * exists undoes what was written.
  */
 export function createUploadDocument(
   deps: IntakeDeps & { documents: UploadDocumentStore; maxBytes: number },
@@ -54,35 +54,34 @@ export function createUploadDocument(
         size_bytes: stored.sizeBytes,
       },
     });
+    const id = newId();
+    const title = input.title ?? titleFromFilename(stored.filename);
+    const uploaded = deps.events.prepare(
+      'document.uploaded',
+      {
+        document_id: id,
+        owner_id: input.ownerId,
+        job_id: job.id,
+        blob_id: stored.blobId,
+        title,
+        content_type: stored.contentType,
+        size_bytes: stored.sizeBytes,
+      },
+      { userId: input.ownerId },
+    );
     let document: KnowledgeDocument;
     try {
       document = await deps.documents.create({
-        id: newId(),
+        id,
         owner_id: input.ownerId,
-        title: input.title ?? titleFromFilename(stored.filename),
+        title,
         source_job_id: job.id,
         content_type: stored.contentType,
+        events: [uploaded],
       });
     } catch (error) {
       await deps.jobs.delete(job.id).catch(() => undefined);
       throw error;
-    }
-    try {
-      await deps.events.publish(
-        'document.uploaded',
-        {
-          document_id: document.id,
-          owner_id: input.ownerId,
-          job_id: job.id,
-          blob_id: stored.blobId,
-          title: document.title,
-          content_type: stored.contentType,
-          size_bytes: stored.sizeBytes,
-        },
-        { userId: input.ownerId },
-      );
-    } catch (error) {
-      deps.logger.warn({ err: error, document_id: document.id }, 'document.uploaded not published');
     }
     return document;
   }

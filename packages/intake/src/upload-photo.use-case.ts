@@ -21,42 +21,41 @@ export interface UploadPhotoResult {
 
 /**
  * Uploads a photo, from the api or the bot alike: streamed into data-mongo with its type decided by its
- * bytes, then a `queued` job in data-postgres, then `media.uploaded` for the worker. A lost publish is
- * logged, not failed: the job is durable and the worker's schedule re-publishes jobs left `queued`.
+ * bytes, then a `queued` job in data-postgres with its `media.uploaded` event for the worker, stored in
+ * the same transaction and published by data-postgres once it commits (the outbox): a job that exists
+ * has its event, whatever happens to this process or the broker afterwards.
  */
 export function createUploadPhoto(deps: IntakeDeps & { maxBytes: number }) {
   const storeUpload = createStoreUpload(deps);
 
-  async function createJob(input: UploadPhotoInput, stored: StoredUpload): Promise<MediaJob> {
-    const job = await deps.jobs.create({
-      id: newId(),
+  function createJob(input: UploadPhotoInput, stored: StoredUpload): Promise<MediaJob> {
+    const id = newId();
+    const original = {
+      blob_id: stored.blobId,
+      filename: stored.filename,
+      content_type: stored.contentType,
+      size_bytes: stored.sizeBytes,
+    };
+    const uploaded = deps.events.prepare(
+      'media.uploaded',
+      {
+        job_id: id,
+        owner_id: input.ownerId,
+        kind: 'photo',
+        source: input.origin.source,
+        original,
+        ...(input.origin.telegramChatId !== undefined && { telegram_chat_id: input.origin.telegramChatId }),
+      },
+      { userId: input.ownerId },
+    );
+    return deps.jobs.create({
+      id,
       owner_id: input.ownerId,
       kind: 'photo',
       source: input.origin.source,
-      original: {
-        blob_id: stored.blobId,
-        filename: stored.filename,
-        content_type: stored.contentType,
-        size_bytes: stored.sizeBytes,
-      },
+      original,
+      events: [uploaded],
     });
-    try {
-      await deps.events.publish(
-        'media.uploaded',
-        {
-          job_id: job.id,
-          owner_id: input.ownerId,
-          kind: 'photo',
-          source: input.origin.source,
-          original: job.original,
-          ...(input.origin.telegramChatId !== undefined && { telegram_chat_id: input.origin.telegramChatId }),
-        },
-        { userId: input.ownerId },
-      );
-    } catch (error) {
-      deps.logger.warn({ err: error, job_id: job.id }, 'media.uploaded not published; the job stays queued');
-    }
-    return job;
   }
 
   return async function uploadPhoto(input: UploadPhotoInput): Promise<UploadPhotoResult> {

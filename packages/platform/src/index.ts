@@ -146,7 +146,13 @@ export {
   type MessagingMetrics,
   messagingMetrics,
 } from './messaging/messaging-metrics.js';
-export { ATTEMPT_HEADER, type InjectTraceHeaders, type PublishOptions } from './messaging/publisher.js';
+export {
+  ATTEMPT_HEADER,
+  type InjectTraceHeaders,
+  type PreparedEvent,
+  type PublishOptions,
+  type TraceHeaders,
+} from './messaging/publisher.js';
 export {
   type ConsumerTopology,
   deadLetterQueueName,

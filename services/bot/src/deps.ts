@@ -119,7 +119,7 @@ export function createDeps(config: BotConfig, options: CreateDepsOptions = {}): 
           logger,
         }),
       ),
-      unlinkTelegram: createUnlinkTelegram({ users, events: messaging, logger }),
+      unlinkTelegram: createUnlinkTelegram({ users, events: messaging }),
       listFiles: createListFiles({ jobs, pageSize: config.filesPageSize }),
       getJobStatus: createGetJobStatus({ jobs }),
       ask: (input) => knowledgeBase.ask(input),

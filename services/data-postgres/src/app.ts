@@ -8,7 +8,7 @@ import { registerUserRoutes } from './modules/users/users.routes.js';
 
 /** Builds data-postgres's HTTP app. It never listens: `main.ts` does, tests use `inject()`. */
 export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
-  const { runtime, config, repositories } = deps;
+  const { runtime, config, repositories, outbox } = deps;
   const app = await createHttpApp({
     service: runtime.service,
     version: runtime.version,
@@ -31,9 +31,9 @@ export async function buildApp(deps: DataPostgresDeps): Promise<HttpApp> {
     },
   });
   installServiceAuth(app, { tokens: config.serviceTokens, registry: runtime.metrics.registry });
-  registerUserRoutes(app, repositories.users);
+  registerUserRoutes(app, repositories.users, outbox.writer);
   registerRefreshTokenRoutes(app, repositories.refreshTokens);
-  registerMediaJobRoutes(app, repositories.mediaJobs);
-  registerDocumentRoutes(app, repositories.documents);
+  registerMediaJobRoutes(app, repositories.mediaJobs, outbox.writer);
+  registerDocumentRoutes(app, repositories.documents, outbox.writer);
   return app;
 }

@@ -36,6 +36,32 @@ export const DataPostgresEnv = Type.Object({
     description: 'Apply pending migrations when data-postgres starts (otherwise run `npm run migrate`).',
   }),
   SERVICE_TOKENS: ServiceTokens,
+  RABBITMQ_URL: Type.Optional(
+    Type.String({
+      pattern: '^amqps?://[^\\s]+$',
+      description:
+        'RabbitMQ URL the outbox relay publishes to (`amqp://user:password@host:5672/vhost`, the vhost of the business services). Unset: the relay does not run and events wait in the outbox.',
+    }),
+  ),
+  OUTBOX_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 100,
+    description: 'Outbox events the relay claims and publishes per transaction.',
+  }),
+  OUTBOX_POLL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 1000,
+    description:
+      'Longest pause of the outbox relay between two looks at the table (it is also woken by every commit that stores events).',
+  }),
+  OUTBOX_RETENTION_SECONDS: Type.Integer({
+    minimum: 60,
+    maximum: 30 * 24 * 3600,
+    default: 24 * 3600,
+    description: 'How long published outbox events are kept before they are deleted.',
+  }),
 });
 
 /** The parsed configuration of data-postgres. */
@@ -63,6 +89,12 @@ export function loadDataPostgresConfig(source?: Record<string, string | undefine
     postgres,
     migrateOnStart: env.MIGRATE_ON_START,
     serviceTokens: parseServiceTokens(env.SERVICE_TOKENS),
+    outbox: {
+      rabbitmqUrl: env.RABBITMQ_URL,
+      batchSize: env.OUTBOX_BATCH_SIZE,
+      pollMs: env.OUTBOX_POLL_MS,
+      retentionSeconds: env.OUTBOX_RETENTION_SECONDS,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { DataPostgresConfig } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { DocumentsRepository } from './modules/documents/documents.repository.js';
 import { MediaJobsRepository } from './modules/media-jobs/media-jobs.repository.js';
+import { createOutboxModule, type OutboxModule } from './modules/outbox/outbox.module.js';
 import { RefreshTokensRepository } from './modules/refresh-tokens/refresh-tokens.repository.js';
 import { UsersRepository } from './modules/users/users.repository.js';
 
@@ -17,6 +18,8 @@ export interface DataPostgresDeps {
     mediaJobs: MediaJobsRepository;
     documents: DocumentsRepository;
   };
+  /** Events stored with the writes they report, and the relay that publishes them. */
+  outbox: OutboxModule;
   /** Closed in this order after the HTTP server has drained. */
   closers: Array<{ name: string; close: () => Promise<void> | void }>;
 }
@@ -43,6 +46,7 @@ export function createDeps(
   });
   runtime.health.addCheck('postgres', () => database.ping());
   const { db } = database;
+  const outbox = createOutboxModule(config, runtime, db);
   return {
     config,
     runtime,
@@ -53,6 +57,10 @@ export function createDeps(
       mediaJobs: new MediaJobsRepository(db),
       documents: new DocumentsRepository(db),
     },
-    closers: [{ name: 'postgres', close: () => database.close() }],
+    outbox,
+    closers: [
+      { name: 'outbox', close: () => outbox.close() },
+      { name: 'postgres', close: () => database.close() },
+    ],
   };
 }

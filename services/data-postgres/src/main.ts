@@ -12,6 +12,7 @@ boot(async () => {
     await createMigrator({ connectionString: config.postgres.url, log: (line) => logger.info(line) }).up();
   }
   const app = await buildApp(deps);
+  deps.outbox.start();
   await startHttpService({
     app,
     logger: deps.runtime.logger,

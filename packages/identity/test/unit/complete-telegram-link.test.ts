@@ -1,4 +1,4 @@
-import type { EventData, EventType, User } from '@flotilla/contracts';
+import type { EventData, EventType, OutboxEvent, User } from '@flotilla/contracts';
 import { createLogger } from '@flotilla/platform';
 import { describe, expect, it } from 'vitest';
 import { createCompleteTelegramLink } from '../../src/complete-telegram-link.use-case.js';
@@ -29,11 +29,18 @@ function world(initial: User[], codes: Record<string, string>) {
   const published: Array<{ type: EventType; data: unknown }> = [];
   const invalidated: string[] = [];
   const directory = {
+    async get(id: string) {
+      return users.get(id) ?? null;
+    },
     async getByTelegramId(telegramId: number) {
       return [...users.values()].find((u) => u.telegram_id === telegramId) ?? null;
     },
-    async patch(id: string, body: { telegram_id?: number | null }) {
+    // The events go with the write (data-postgres's outbox), so they are recorded only when it happens.
+    async patch(id: string, body: { telegram_id?: number | null; events?: OutboxEvent[] }) {
       const current = users.get(id) as User;
+      for (const event of body.events ?? []) {
+        published.push({ type: event.envelope.event_type as EventType, data: event.envelope.data });
+      }
       const next = { ...current, telegram_id: body.telegram_id ?? null, version: current.version + 1 };
       users.set(id, next);
       return next;
@@ -57,9 +64,8 @@ function world(initial: User[], codes: Record<string, string>) {
       },
     },
     events: {
-      publish: async <T extends EventType>(type: T, data: EventData<T>) => {
-        published.push({ type, data });
-      },
+      prepare: <T extends EventType>(type: T, data: EventData<T>) =>
+        ({ envelope: { event_type: type, data } }) as unknown as OutboxEvent,
     },
     logger: createLogger({ service: 'test', version: '0', level: 'silent', pretty: false }),
   });
@@ -67,7 +73,7 @@ function world(initial: User[], codes: Record<string, string>) {
 }
 
 describe('completeTelegramLink (the bot’s /start <code>)', () => {
-  it('links the code’s user, drops its cached profile and publishes telegram.linked then user.updated', async () => {
+  it('links the code’s user with telegram.linked then user.updated in the same write, and drops its cached profile', async () => {
     const { completeTelegramLink, users, published, invalidated } = world([user(ALICE)], {
       CODE123456: ALICE,
     });

@@ -7,9 +7,15 @@ import { messagingErrors } from './messaging-errors.js';
 export interface ReconnectOptions {
   /** First pause; 250 ms by default. */
   initialDelayMs?: number;
-  /** Longest pause; 10 s by default. */
+  /**
+   * Longest pause; 2 s by default, so a broker that comes back is found within about 2 s (jobs accepted
+   * during an outage wait for the consumers' reconnect).
+   */
   maxDelayMs?: number;
-  /** Consecutive failed attempts before giving up (`onFatal`); 10 by default. */
+  /**
+   * Consecutive failed attempts before giving up (`onFatal`); 90 by default: about two minutes of
+   * outage at the longest pause, which a broker restart stays well within.
+   */
   maxAttempts?: number;
 }
 
@@ -62,8 +68,8 @@ type State = 'idle' | 'connecting' | 'connected' | 'closed' | 'failed';
 export function createAmqpConnection(options: AmqpConnectionOptions): AmqpConnection {
   const { logger } = options;
   const initialDelay = options.reconnect?.initialDelayMs ?? 250;
-  const maxDelay = options.reconnect?.maxDelayMs ?? 10_000;
-  const maxAttempts = options.reconnect?.maxAttempts ?? 10;
+  const maxDelay = options.reconnect?.maxDelayMs ?? 2000;
+  const maxAttempts = options.reconnect?.maxAttempts ?? 90;
   const setups: ConnectionSetup[] = [];
   // The connection each setup last ran on, so a setup added during a reconnect is not skipped.
   const ranOn = new Map<ConnectionSetup, ChannelModel>();

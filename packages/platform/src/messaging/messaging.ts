@@ -15,7 +15,13 @@ import {
 import { createEventValidator, type EventEnvelope, type EventSchemas } from './event-envelope.js';
 import { messagingErrors } from './messaging-errors.js';
 import { messagingMetrics } from './messaging-metrics.js';
-import { createPublisher, type InjectTraceHeaders, type PublishOptions } from './publisher.js';
+import {
+  createPublisher,
+  type InjectTraceHeaders,
+  type PreparedEvent,
+  type PublishOptions,
+  type TraceHeaders,
+} from './publisher.js';
 import {
   type ConsumerTopology,
   consumerTopology,
@@ -108,8 +114,20 @@ export interface Messaging {
   start(): Promise<void>;
   /** Builds, validates and publishes an event with publisher confirms. */
   publish<D>(eventType: string, data: D, options?: PublishOptions): Promise<EventEnvelope<D>>;
-  /** Validates and publishes an existing envelope (a re-publish keeps its `event_id`). */
-  publishEnvelope(envelope: EventEnvelope): Promise<void>;
+  /**
+   * Validates and publishes an existing envelope (a re-publish keeps its `event_id`); with `trace`,
+   * those trace headers instead of the current span's (an event relayed from an outbox).
+   */
+  publishEnvelope(envelope: EventEnvelope, trace?: TraceHeaders): Promise<void>;
+  /**
+   * Builds and validates an event without publishing it (no connection needed): the envelope and the
+   * current span's trace context, to be stored with a write and relayed after it commits.
+   */
+  prepare<D>(eventType: string, data: D, options?: PublishOptions): PreparedEvent<D>;
+  /** Waits (bounded) until connected; rejects with `MESSAGING.NOT_CONNECTED` or `MESSAGING.CLOSED`. */
+  waitForConnection(timeoutMs: number): Promise<void>;
+  /** True while connected (every setup ran on the live connection). */
+  isConnected(): boolean;
   /** Declares a consumer's queues and starts consuming; resumes after every reconnect. */
   consume<D = unknown>(options: ConsumeOptions<D>): Promise<ConsumerHandle>;
   /** Readiness: resolves while connected. */
@@ -195,7 +213,12 @@ export function createMessaging(options: MessagingOptions): Messaging {
       await amqp.start();
     },
     publish: (eventType, data, publishOptions) => publisher.publish(eventType, data, publishOptions),
-    publishEnvelope: (envelope) => publisher.publishEnvelope(envelope),
+    publishEnvelope: (envelope, trace) => publisher.publishEnvelope(envelope, trace),
+    prepare: (eventType, data, publishOptions) => publisher.prepare(eventType, data, publishOptions),
+    async waitForConnection(timeoutMs) {
+      await amqp.waitForConnection(timeoutMs);
+    },
+    isConnected: () => amqp.isConnected(),
     async consume<D>(consumeOptions: ConsumeOptions<D>) {
       if (closed) throw messagingErrors.CLOSED();
       const queue = workQueueName(names, consumeOptions.consumer, consumeOptions.purpose);

@@ -43,14 +43,35 @@ export interface PublisherOptions {
   injectTraceHeaders?: InjectTraceHeaders;
 }
 
+/**
+ * An event built now and published later, after the write it reports has committed (a transactional
+ * outbox): the envelope and the W3C trace context of the span that built it.
+ */
+export interface PreparedEvent<D = unknown> {
+  envelope: EventEnvelope<D>;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** Trace headers to send with a message instead of the current span's. */
+export interface TraceHeaders {
+  traceparent?: string;
+  tracestate?: string;
+}
+
 /** Publishes events with publisher confirms. */
 export interface Publisher {
   /** The connection setup that opens the publishing channel. */
   setup(connection: ChannelModel): Promise<void>;
   /** Builds, validates and publishes an event; resolves once the broker confirmed it. */
   publish<D>(eventType: string, data: D, options?: PublishOptions): Promise<EventEnvelope<D>>;
-  /** Validates and publishes a ready envelope (a re-publish keeps its `event_id`). */
-  publishEnvelope(envelope: EventEnvelope): Promise<void>;
+  /**
+   * Validates and publishes a ready envelope (a re-publish keeps its `event_id`). With `trace`, those
+   * headers are sent instead of the current span's.
+   */
+  publishEnvelope(envelope: EventEnvelope, trace?: TraceHeaders): Promise<void>;
+  /** Builds and validates an event without publishing it, with the current span's trace context. */
+  prepare<D>(eventType: string, data: D, options?: PublishOptions): PreparedEvent<D>;
 }
 
 /**
@@ -103,13 +124,18 @@ export function createPublisher(options: PublisherOptions): Publisher {
     }
   }
 
-  async function send(envelope: EventEnvelope): Promise<void> {
+  async function send(envelope: EventEnvelope, trace?: TraceHeaders): Promise<void> {
     const deadline = Date.now() + options.publishTimeoutMs;
     const headers: Record<string, unknown> = {
       [REQUEST_ID_HEADER]: envelope.request_id,
       [ATTEMPT_HEADER]: 1,
     };
-    options.injectTraceHeaders?.(headers);
+    if (trace) {
+      if (trace.traceparent !== undefined) headers.traceparent = trace.traceparent;
+      if (trace.tracestate !== undefined) headers.tracestate = trace.tracestate;
+    } else {
+      options.injectTraceHeaders?.(headers);
+    }
     const content = Buffer.from(JSON.stringify(envelope), 'utf8');
     for (;;) {
       const target = await currentChannel(deadline);
@@ -145,10 +171,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
     }
   }
 
-  async function publishEnvelope(envelope: EventEnvelope): Promise<void> {
+  async function publishEnvelope(envelope: EventEnvelope, trace?: TraceHeaders): Promise<void> {
     check(envelope);
     try {
-      await send(envelope);
+      await send(envelope, trace);
       metrics.published.inc({ event_type: envelope.event_type, result: 'ok' });
     } catch (error) {
       const result = isDomainError(error, messagingErrors.UNROUTABLE.definition.code)
@@ -183,5 +209,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
       return envelope;
     },
     publishEnvelope,
+    prepare(eventType, data, publishOptions = {}) {
+      const envelope = build(eventType, data, publishOptions);
+      check(envelope);
+      const headers: Record<string, unknown> = {};
+      options.injectTraceHeaders?.(headers);
+      return {
+        envelope,
+        ...(typeof headers.traceparent === 'string' && { traceparent: headers.traceparent }),
+        ...(typeof headers.tracestate === 'string' &&
+          headers.tracestate !== '' && { tracestate: headers.tracestate }),
+      };
+    },
   };
 }

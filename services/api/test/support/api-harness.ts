@@ -92,8 +92,8 @@ export function apiTestEnv(services: DataServices, rabbitmqUrl: string): Record<
 
 /** Starts the api in-process for component tests. Call `stop()` in `afterAll`. */
 export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHarness> {
-  const services = options.services ?? (await startDataServices());
   const vhost = await createTestVhost(options.label);
+  const services = options.services ?? (await startDataServices({ rabbitmqUrl: vhost.url }));
   const config = loadApiConfig({ ...apiTestEnv(services, vhost.url), ...options.env });
   const deps = createDeps(config, {
     queuePrefix: `t${randomBytes(3).toString('hex')}.`,

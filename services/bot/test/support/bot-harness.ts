@@ -120,8 +120,8 @@ export async function startBotHarness(options: BotHarnessOptions): Promise<BotHa
   const sandbox = createSandbox({ pageToken: token, pageUser: PAGE_USER });
   const apiRoot = await sandbox.listen(0);
   const telegram = createSandboxClient(apiRoot, token);
-  const services = await startDataServices();
   const vhost = await createTestVhost(options.label);
+  const services = await startDataServices({ rabbitmqUrl: vhost.url });
   const redisUrl = isolatedRedisUrl();
   const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const bots: RunningBot[] = [];

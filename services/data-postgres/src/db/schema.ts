@@ -84,8 +84,24 @@ export interface DocumentsTable {
   indexedAt: NullableTimestamp;
 }
 
+/** `outbox`: events waiting to be published after the write that stored them committed. */
+export interface OutboxTable {
+  eventId: string;
+  eventType: string;
+  /** `json`: the event envelope as the caller built it. */
+  envelope: ColumnType<unknown, string, string>;
+  /** `json`: `traceparent` / `tracestate` to send with it. */
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  createdAt: DefaultedTimestamp;
+  attempts: Generated<number>;
+  nextAttemptAt: DefaultedTimestamp;
+  lastError: string | null;
+  sentAt: NullableTimestamp;
+}
+
 /** The database as Kysely sees it. */
 export interface DatabaseSchema {
+  outbox: OutboxTable;
   users: UsersTable;
   refreshTokens: RefreshTokensTable;
   mediaJobs: MediaJobsTable;

@@ -24,7 +24,7 @@ async function tables(): Promise<string[]> {
   }
 }
 
-const APP_TABLES = ['documents', 'media_jobs', 'refresh_tokens', 'schema_migrations', 'users'];
+const APP_TABLES = ['documents', 'media_jobs', 'outbox', 'refresh_tokens', 'schema_migrations', 'users'];
 
 describe('the migrations shipped with the service', () => {
   it('apply, roll back completely and apply again', async () => {

@@ -130,8 +130,8 @@ const eventsOf = (documentId: string, type?: string) =>
   );
 
 beforeAll(async () => {
-  services = await startDataServices();
   vhost = await createTestVhost('worker-documents');
+  services = await startDataServices({ rabbitmqUrl: vhost.url });
   provider = await startOpenAICompatibleServer();
   registry = new Registry();
   const env = loadConfig(

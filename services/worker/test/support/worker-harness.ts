@@ -119,8 +119,8 @@ async function observe(url: string, bindingKeys: readonly string[]) {
 
 /** Starts data services, a vhost, the worker and the test's own clients. */
 export async function startWorkerHarness(options: WorkerHarnessOptions): Promise<WorkerHarness> {
-  const services = await startDataServices();
   const vhost = await createTestVhost(options.label);
+  const services = await startDataServices({ rabbitmqUrl: vhost.url });
   const dataMongoUrl = options.dataMongoUrlForWorker
     ? await options.dataMongoUrlForWorker(services.dataMongoUrl)
     : services.dataMongoUrl;

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { Page, PageQuery, Timestamp, Uuid } from '../common.v1.js';
 import { MediaFailureSchema } from './media-jobs.v1.js';
+import { OutboxEventsSchema } from './outbox.v1.js';
 
 /** A knowledge-base document's indexing status. */
 export const KnowledgeDocumentStatusSchema = Type.Enum(['pending', 'indexed', 'failed'], {
@@ -46,6 +47,7 @@ export const CreateKnowledgeDocumentBodySchema = Type.Object(
     title: Title,
     source_job_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
     content_type: ContentType,
+    events: Type.Optional(OutboxEventsSchema),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Page, PageQuery, Timestamp, Uuid } from '../common.v1.js';
+import { OutboxEventsSchema } from './outbox.v1.js';
 
 /** What a media job processes. */
 export const MediaJobKindSchema = Type.Enum(['photo', 'document'], { description: '`photo` or `document`.' });
@@ -135,6 +136,7 @@ export const CreateMediaJobBodySchema = Type.Object(
     source: Type.Optional(MediaJobSourceSchema),
     max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3 })),
     original: MediaOriginalSchema,
+    events: Type.Optional(OutboxEventsSchema),
   },
   { additionalProperties: false },
 );

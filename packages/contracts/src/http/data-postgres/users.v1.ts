@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Page, PageQuery, Timestamp, Uuid } from '../common.v1.js';
+import { OutboxEventsSchema } from './outbox.v1.js';
 
 /** A user's role. */
 export const UserRoleSchema = Type.Enum(['user', 'admin'], { description: 'Role: `user` or `admin`.' });
@@ -86,6 +87,7 @@ export const CreateUserBodySchema = Type.Object(
     role: Type.Optional(UserRoleSchema),
     status: Type.Optional(UserStatusSchema),
     telegram_id: Type.Optional(Type.Union([TelegramIdSchema, Type.Null()])),
+    events: Type.Optional(OutboxEventsSchema),
   },
   { additionalProperties: false },
 );
@@ -108,6 +110,7 @@ export const PatchUserBodySchema = Type.Object(
     status: Type.Optional(UserStatusSchema),
     telegram_id: Type.Optional(Type.Union([TelegramIdSchema, Type.Null()])),
     expected_version: Type.Optional(UserVersionSchema),
+    events: Type.Optional(OutboxEventsSchema),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -12,7 +12,7 @@ import { createChangePassword } from './application/change-password.use-case.js'
 import { createCreateTelegramLinkCode } from './application/create-telegram-link-code.use-case.js';
 import type {
   AccessTokens,
-  EventPublisher,
+  OutboxEvents,
   PasswordHasher,
   UserProfiles,
 } from './application/identity.ports.js';
@@ -43,16 +43,16 @@ function createUseCases(deps: Parameters<typeof wire>[0], parts: ReturnType<type
   const { hasher, profiles, events, linkCodes, limiter, sessions } = parts;
   return {
     authenticate: createAuthenticate({ accessTokens: parts.accessTokens, profiles }),
-    registerUser: createRegisterUser({ users, hasher, events, logger }),
+    registerUser: createRegisterUser({ users, hasher, events }),
     login: createLogin({ users, hasher, limiter, sessions }),
     refreshSession: createRefreshSession({ refreshTokens, profiles, sessions, logger }),
     logout: createLogout({ refreshTokens }),
-    updateProfile: createUpdateProfile({ users, profiles, events, logger }),
-    changePassword: createChangePassword({ users, refreshTokens, hasher, limiter, profiles, events, logger }),
-    setUserStatus: createSetUserStatus({ users, refreshTokens, profiles, events, logger }),
+    updateProfile: createUpdateProfile({ users, profiles, events }),
+    changePassword: createChangePassword({ users, refreshTokens, hasher, limiter, profiles, events }),
+    setUserStatus: createSetUserStatus({ users, refreshTokens, profiles, events }),
     createTelegramLinkCode: createCreateTelegramLinkCode({ linkCodes }),
     completeTelegramLink: createCompleteTelegramLink({ users, linkCodes, profiles, events, logger }),
-    unlinkTelegram: createUnlinkTelegram({ users, profiles, events, logger }),
+    unlinkTelegram: createUnlinkTelegram({ users, profiles, events }),
     listUsers: createListUsers({ users }),
   };
 }
@@ -99,9 +99,7 @@ function wire(deps: {
     refreshTokens: deps.dataPostgres.refreshTokens,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
   });
-  const events: EventPublisher = {
-    publish: (type, data, options) => deps.messaging.publish(type, data, options),
-  };
+  const events: OutboxEvents = deps.messaging;
   return { accessTokens, hasher, profiles, limiter, linkCodes, sessions, events };
 }
 

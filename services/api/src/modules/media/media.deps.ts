@@ -6,7 +6,7 @@ import type { UploadGate } from '../../http/upload-gate.js';
 import { createDeleteMedia } from './application/delete-media.use-case.js';
 import { createGetMedia } from './application/get-media.use-case.js';
 import { createListMedia } from './application/list-media.use-case.js';
-import type { EventPublisher, MediaDeps } from './application/media.ports.js';
+import type { MediaDeps } from './application/media.ports.js';
 import { createOpenMediaFile } from './application/open-media-file.use-case.js';
 import { createWatchMediaJob } from './application/watch-media-job.use-case.js';
 
@@ -28,7 +28,7 @@ export function createMedia(wiring: MediaWiring) {
   const ports: MediaDeps = {
     jobs: dataPostgres.mediaJobs,
     blobs: dataMongo.blobs,
-    events: messaging as EventPublisher,
+    events: messaging,
     logger: runtime.logger,
   };
   // What every upload needs (photos here, documents in the knowledge context), from `@flotilla/intake`.

@@ -40,6 +40,11 @@ const now = () => sql<Date>`date_trunc('milliseconds', now())`;
 export class DocumentsRepository {
   constructor(private readonly db: Db) {}
 
+  /** The same repository over another handle (a transaction). */
+  on(db: Db): DocumentsRepository {
+    return new DocumentsRepository(db);
+  }
+
   create(input: NewDocument): Promise<DocumentRecord> {
     return this.db
       .insertInto('documents')

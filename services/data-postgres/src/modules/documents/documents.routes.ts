@@ -10,6 +10,7 @@ import {
 import type { HttpApp } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { iso, isoOrNull, nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
 import { documentErrors } from './documents.errors.js';
 import type { DocumentRecord, DocumentsRepository } from './documents.repository.js';
@@ -37,7 +38,11 @@ export function toDocumentWire(document: DocumentRecord): KnowledgeDocument {
 }
 
 /** `/api/v1/documents`: knowledge-base documents: create, read, list by owner, patch status, delete. */
-export function registerDocumentRoutes(app: HttpApp, documents: DocumentsRepository): void {
+export function registerDocumentRoutes(
+  app: HttpApp,
+  documents: DocumentsRepository,
+  outbox: OutboxWriter,
+): void {
   app.post(
     '/api/v1/documents',
     {
@@ -50,14 +55,16 @@ export function registerDocumentRoutes(app: HttpApp, documents: DocumentsReposit
       },
     },
     async (request, reply) => {
-      const { id, owner_id, title, source_job_id, content_type } = request.body;
-      const document = await documents.create({
-        ...(id !== undefined && { id }),
-        ownerId: owner_id,
-        title,
-        ...(source_job_id !== undefined && { sourceJobId: source_job_id }),
-        contentType: content_type,
-      });
+      const { id, owner_id, title, source_job_id, content_type, events } = request.body;
+      const document = await outbox.write(events, (db) =>
+        documents.on(db).create({
+          ...(id !== undefined && { id }),
+          ownerId: owner_id,
+          title,
+          ...(source_job_id !== undefined && { sourceJobId: source_job_id }),
+          contentType: content_type,
+        }),
+      );
       reply.status(201);
       return toDocumentWire(document);
     },

@@ -63,6 +63,11 @@ const inSeconds = (seconds: number) =>
 export class MediaJobsRepository {
   constructor(private readonly db: Db) {}
 
+  /** The same repository over another handle (a transaction). */
+  on(db: Db): MediaJobsRepository {
+    return new MediaJobsRepository(db);
+  }
+
   create(input: NewMediaJob): Promise<MediaJobRecord> {
     return this.db
       .insertInto('mediaJobs')

@@ -20,6 +20,7 @@ import {
 import type { HttpApp } from '@flotilla/platform';
 import { type TSchema, Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
 import { mediaJobErrors } from './media-jobs.errors.js';
 import { fromCreateMediaJobBody, fromResultWire, toMediaJobWire } from './media-jobs.mapper.js';
@@ -42,7 +43,7 @@ function transition<Body extends TSchema>(summary: string, body: Body, descripti
  * `/api/v1/media-jobs`: create, read, list, and the state machine's atomic transitions (claim,
  * progress, complete, fail, release, requeue), plus the two queries the worker's schedules poll.
  */
-export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository): void {
+export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository, outbox: OutboxWriter): void {
   app.post(
     '/api/v1/media-jobs',
     {
@@ -55,7 +56,9 @@ export function registerMediaJobRoutes(app: HttpApp, jobs: MediaJobsRepository):
       },
     },
     async (request, reply) => {
-      const job = await jobs.create(fromCreateMediaJobBody(request.body));
+      const job = await outbox.write(request.body.events, (db) =>
+        jobs.on(db).create(fromCreateMediaJobBody(request.body)),
+      );
       reply.status(201);
       return toMediaJobWire(job);
     },

@@ -77,6 +77,11 @@ export class UsersRepository {
     this.credentialsByEmail = reusableQuery(db, (email: string) => credentials().where('email', '=', email));
   }
 
+  /** The same repository over another handle (a transaction). */
+  on(db: Db): UsersRepository {
+    return new UsersRepository(db);
+  }
+
   async create(input: NewUser): Promise<UserRecord> {
     const { id = newId(), ...rest } = normalised(input);
     return this.db

@@ -12,6 +12,7 @@ import {
 import { type HttpApp, platformErrors } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { decodePosition } from '../../db/keyset.js';
+import type { OutboxWriter } from '../../db/outbox-writer.js';
 import { expectedVersion, nextCursor, problemResponses, serviceTokenSecurity } from '../../http/wire.js';
 import { userErrors } from './users.errors.js';
 import { fromCreateUserBody, fromPatchUserBody, toUserWire } from './users.mapper.js';
@@ -31,7 +32,7 @@ function found<T>(value: T | undefined): T {
 }
 
 /** `/api/v1/users`: create, read (by id, email, Telegram id), list, patch with optimistic concurrency, delete. */
-export function registerUserRoutes(app: HttpApp, users: UsersRepository): void {
+export function registerUserRoutes(app: HttpApp, users: UsersRepository, outbox: OutboxWriter): void {
   const sendUser = (reply: { header(name: string, value: string): unknown }, user: UserRecord) => {
     reply.header('etag', `"${user.version}"`);
     return toUserWire(user);
@@ -42,14 +43,16 @@ export function registerUserRoutes(app: HttpApp, users: UsersRepository): void {
     {
       schema: {
         tags,
-        summary: 'Create a user',
+        summary: 'Create a user (with the events to publish once it is stored)',
         security: serviceTokenSecurity,
         body: CreateUserBodySchema,
         response: { 201: UserSchema, ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const user = await users.create(fromCreateUserBody(request.body));
+      const user = await outbox.write(request.body.events, (db) =>
+        users.on(db).create(fromCreateUserBody(request.body)),
+      );
       reply.status(201);
       return sendUser(reply, user);
     },
@@ -179,7 +182,10 @@ export function registerUserRoutes(app: HttpApp, users: UsersRepository): void {
           data: { errors: [{ field: '/body', message: 'must change at least one field' }] },
         });
       }
-      return sendUser(reply, await users.update(request.params.id, changes, version));
+      const user = await outbox.write(request.body.events, (db) =>
+        users.on(db).update(request.params.id, changes, version),
+      );
+      return sendUser(reply, user);
     },
   );
 

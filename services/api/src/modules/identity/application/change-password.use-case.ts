@@ -1,14 +1,13 @@
-import type { Logger } from '@flotilla/platform';
+import { patchUserWithEvent } from '@flotilla/identity';
 import { identityErrors } from '../domain/identity.errors.js';
 import type {
-  EventPublisher,
   LoginLimiter,
+  OutboxEvents,
   PasswordHasher,
   RefreshTokenStore,
   UserDirectory,
   UserProfiles,
 } from './identity.ports.js';
-import { publishAfterWrite } from './publish-after-write.js';
 import { translateUserError } from './upstream-errors.js';
 
 /**
@@ -23,8 +22,7 @@ export function createChangePassword(deps: {
   hasher: PasswordHasher;
   limiter: LoginLimiter;
   profiles: UserProfiles;
-  events: EventPublisher;
-  logger: Logger;
+  events: OutboxEvents;
 }) {
   return async function changePassword(
     userId: string,
@@ -41,15 +39,13 @@ export function createChangePassword(deps: {
       throw identityErrors.CURRENT_PASSWORD_INCORRECT();
     }
     const passwordHash = await deps.hasher.hash(newPassword);
-    const user = await deps.users.patch(userId, { password_hash: passwordHash }).catch(translateUserError);
+    const user = await patchUserWithEvent(deps, userId, {
+      changes: { password_hash: passwordHash },
+      changed: ['password'],
+      current: credentials.user,
+    }).catch(translateUserError);
+    if (!user) throw identityErrors.USER_NOT_FOUND();
     await deps.refreshTokens.revokeAllForUser(userId);
     await deps.profiles.invalidate(userId);
-    await publishAfterWrite(
-      deps.events,
-      deps.logger,
-      'user.updated',
-      { user_id: user.id, version: user.version, changed: ['password'], status: user.status },
-      user.id,
-    );
   };
 }

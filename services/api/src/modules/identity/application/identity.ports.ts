@@ -1,4 +1,4 @@
-import type { DataPostgresClient, EventData, EventType, User, UserRole } from '@flotilla/contracts';
+import type { DataPostgresClient, User, UserRole } from '@flotilla/contracts';
 
 /** The authenticated caller of a request. */
 export interface Principal {
@@ -47,9 +47,5 @@ export interface LoginLimiter {
 }
 
 /** One-time Telegram link codes (stored hashed, expiring): `@flotilla/identity`'s port. */
-export type { LinkCodes } from '@flotilla/identity';
-
-/** Publishes domain events after the write they report. */
-export interface EventPublisher {
-  publish<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): Promise<unknown>;
-}
+/** Builds events to store with the write they report (data-postgres publishes them once it commits). */
+export type { LinkCodes, OutboxEvents } from '@flotilla/identity';

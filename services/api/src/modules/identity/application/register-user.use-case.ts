@@ -1,7 +1,6 @@
 import type { User } from '@flotilla/contracts';
-import { type Logger, newId } from '@flotilla/platform';
-import type { EventPublisher, PasswordHasher, UserDirectory } from './identity.ports.js';
-import { publishAfterWrite } from './publish-after-write.js';
+import { newId } from '@flotilla/platform';
+import type { OutboxEvents, PasswordHasher, UserDirectory } from './identity.ports.js';
 import { translateUserError } from './upstream-errors.js';
 
 /** What a new user gives. The role is always `user`: admins are made by an admin or by operations. */
@@ -12,33 +11,34 @@ export interface RegisterUserInput {
   displayName?: string | null | undefined;
 }
 
-/** Registers a user: hashes the password, stores the user, publishes `user.registered`. */
+/**
+ * Registers a user: hashes the password, stores the user with its `user.registered` event in one
+ * transaction (data-postgres publishes it once the user is stored).
+ */
 export function createRegisterUser(deps: {
   users: UserDirectory;
   hasher: PasswordHasher;
-  events: EventPublisher;
-  logger: Logger;
+  events: OutboxEvents;
 }) {
   return async function registerUser(input: RegisterUserInput): Promise<User> {
     const passwordHash = await deps.hasher.hash(input.password);
-    const user = await deps.users
+    const id = newId();
+    const registered = deps.events.prepare(
+      'user.registered',
+      { user_id: id, username: input.username, role: 'user' },
+      { userId: id },
+    );
+    return deps.users
       .create({
-        id: newId(),
+        id,
         email: input.email,
         username: input.username,
         display_name: input.displayName ?? null,
         password_hash: passwordHash,
         role: 'user',
         status: 'active',
+        events: [registered],
       })
       .catch(translateUserError);
-    await publishAfterWrite(
-      deps.events,
-      deps.logger,
-      'user.registered',
-      { user_id: user.id, username: user.username, role: user.role },
-      user.id,
-    );
-    return user;
   };
 }

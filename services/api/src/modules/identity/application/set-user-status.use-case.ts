@@ -1,8 +1,7 @@
 import type { User, UserStatus } from '@flotilla/contracts';
-import type { Logger } from '@flotilla/platform';
+import { patchUserWithEvent } from '@flotilla/identity';
 import { identityErrors } from '../domain/identity.errors.js';
-import type { EventPublisher, RefreshTokenStore, UserDirectory, UserProfiles } from './identity.ports.js';
-import { publishAfterWrite } from './publish-after-write.js';
+import type { OutboxEvents, RefreshTokenStore, UserDirectory, UserProfiles } from './identity.ports.js';
 import { translateUserError } from './upstream-errors.js';
 
 /**
@@ -14,24 +13,21 @@ export function createSetUserStatus(deps: {
   users: UserDirectory;
   refreshTokens: RefreshTokenStore;
   profiles: UserProfiles;
-  events: EventPublisher;
-  logger: Logger;
+  events: OutboxEvents;
 }) {
   return async function setUserStatus(actorId: string, userId: string, status: UserStatus): Promise<User> {
     if (status === 'suspended' && actorId === userId) throw identityErrors.CANNOT_SUSPEND_SELF();
     const current = await deps.users.get(userId);
     if (!current) throw identityErrors.USER_NOT_FOUND();
     if (current.status === status) return current;
-    const user = await deps.users.patch(userId, { status }).catch(translateUserError);
+    const user = await patchUserWithEvent(deps, userId, {
+      changes: { status },
+      changed: ['status'],
+      current,
+    }).catch(translateUserError);
+    if (!user) throw identityErrors.USER_NOT_FOUND();
     if (status === 'suspended') await deps.refreshTokens.revokeAllForUser(userId);
     await deps.profiles.invalidate(userId);
-    await publishAfterWrite(
-      deps.events,
-      deps.logger,
-      'user.updated',
-      { user_id: user.id, version: user.version, changed: ['status'], status: user.status },
-      user.id,
-    );
     return user;
   };
 }

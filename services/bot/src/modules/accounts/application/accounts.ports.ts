@@ -1,9 +1,7 @@
-import type { DataPostgresClient, EventData, EventType } from '@flotilla/contracts';
+import type { DataPostgresClient } from '@flotilla/contracts';
 
 /** Users as data-postgres stores them: the bot finds and unlinks Telegram accounts. */
 export type UserDirectory = Pick<DataPostgresClient['users'], 'get' | 'getByTelegramId' | 'patch'>;
 
-/** Publishes domain events after the write they report. */
-export interface EventPublisher {
-  publish<T extends EventType>(type: T, data: EventData<T>, options?: { userId?: string }): Promise<unknown>;
-}
+/** Builds events to store with the write they report (data-postgres publishes them once it commits). */
+export type { OutboxEvents } from '@flotilla/identity';

@@ -1,0 +1,135 @@
+import type { OutboxEvent } from '@flotilla/contracts';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+
+/** An outbox row the relay publishes: the stored envelope and its trace headers. */
+export interface PendingEvent {
+  eventId: string;
+  eventType: string;
+  envelope: unknown;
+  headers: Record<string, string>;
+  attempts: number;
+}
+
+/** What publishing one claimed event came to. */
+export type RelayOutcome = { sent: true } | { sent: false; error: string; retryInMs: number };
+
+/** The pending part of the outbox, for metrics. */
+export interface OutboxBacklog {
+  pending: number;
+  /** Age of the oldest pending event in seconds; 0 when none is pending. */
+  oldestAgeSeconds: number;
+}
+
+/** The `outbox` table: events stored with their write, claimed and marked by the relay. */
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores `events` through `db` (the write's transaction). An event id already stored is skipped, so a
+   * retried write that reached the database before stores its events once.
+   */
+  async store(db: Db, events: readonly OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await db
+      .insertInto('outbox')
+      .values(
+        events.map((event) => ({
+          eventId: event.envelope.event_id,
+          eventType: event.envelope.event_type,
+          envelope: JSON.stringify(event.envelope),
+          headers: JSON.stringify({
+            ...(event.traceparent !== undefined && { traceparent: event.traceparent }),
+            ...(event.tracestate !== undefined && { tracestate: event.tracestate }),
+          }),
+        })),
+      )
+      .onConflict((conflict) => conflict.column('eventId').doNothing())
+      .execute();
+  }
+
+  /**
+   * Claims up to `limit` due events (oldest first) with `FOR UPDATE SKIP LOCKED`, so relays of several
+   * replicas never take the same rows, hands them to `publish`, and in the same transaction marks each
+   * one sent or schedules its next attempt. Returns how many were claimed.
+   */
+  async relayDue(
+    limit: number,
+    publish: (events: PendingEvent[]) => Promise<RelayOutcome[]>,
+  ): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      // As text: the CamelCasePlugin would rename the keys inside a json value (`event_id`).
+      const stored = await trx
+        .selectFrom('outbox')
+        .select([
+          'eventId',
+          'eventType',
+          sql<string>`envelope::text`.as('envelopeText'),
+          sql<string>`headers::text`.as('headersText'),
+          'attempts',
+        ])
+        .where('sentAt', 'is', null)
+        .where('nextAttemptAt', '<=', sql<Date>`now()`)
+        .orderBy('createdAt')
+        .orderBy('eventId')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (stored.length === 0) return 0;
+      const rows: PendingEvent[] = stored.map((row) => ({
+        eventId: row.eventId,
+        eventType: row.eventType,
+        envelope: JSON.parse(row.envelopeText) as unknown,
+        headers: JSON.parse(row.headersText) as Record<string, string>,
+        attempts: row.attempts,
+      }));
+      const outcomes = await publish(rows);
+      const sent = rows.filter((_, index) => outcomes[index]?.sent === true).map((row) => row.eventId);
+      if (sent.length > 0) {
+        await trx
+          .updateTable('outbox')
+          .set({ sentAt: sql<Date>`now()`, attempts: sql<number>`attempts + 1`, lastError: null })
+          .where('eventId', 'in', sent)
+          .execute();
+      }
+      for (const [index, row] of rows.entries()) {
+        const outcome = outcomes[index];
+        if (!outcome || outcome.sent) continue;
+        await trx
+          .updateTable('outbox')
+          .set({
+            attempts: sql<number>`attempts + 1`,
+            nextAttemptAt: sql<Date>`now() + make_interval(secs => ${outcome.retryInMs / 1000})`,
+            lastError: outcome.error.slice(0, 1024),
+          })
+          .where('eventId', '=', row.eventId)
+          .execute();
+      }
+      return rows.length;
+    });
+  }
+
+  /** How many events wait, and for how long the oldest has. */
+  async backlog(): Promise<OutboxBacklog> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select([
+        sql<number>`count(*)`.as('pending'),
+        sql<number>`coalesce(extract(epoch from now() - min(created_at)), 0)::float8`.as('oldestAgeSeconds'),
+      ])
+      .where('sentAt', 'is', null)
+      .executeTakeFirstOrThrow();
+    return { pending: Number(row.pending), oldestAgeSeconds: Number(row.oldestAgeSeconds) };
+  }
+
+  /** Deletes up to `limit` events sent more than `olderThanSeconds` ago; returns how many. */
+  async deleteSent(olderThanSeconds: number, limit: number): Promise<number> {
+    const result = await sql<{ eventId: string }>`
+      DELETE FROM outbox WHERE event_id IN (
+        SELECT event_id FROM outbox
+        WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => ${olderThanSeconds})
+        LIMIT ${limit})`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0n);
+  }
+}
