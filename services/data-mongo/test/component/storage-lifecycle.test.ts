@@ -21,7 +21,7 @@ async function indexNames(collection: string): Promise<string[]> {
 }
 
 describe('start-up', () => {
-  it('creates the event and GridFS indexes, and again on a restart without error or change', async () => {
+  it('creates the event and GridFS indexes (the age listing’s too), and again on a restart without error or change', async () => {
     const before = {
       events: await indexNames(EVENTS_COLLECTION),
       files: await indexNames('blobs.files'),
@@ -30,7 +30,7 @@ describe('start-up', () => {
     expect(before.events).toEqual(
       ['_id_', RETENTION_INDEX, 'type_kind_duration', 'type_occurred', 'user_occurred'].sort(),
     );
-    expect(before.files).toEqual(['_id_', 'filename_1_uploadDate_1']);
+    expect(before.files).toEqual(['_id_', 'filename_1_uploadDate_1', 'uploadDate_1__id_1']);
     expect(before.chunks).toEqual(['_id_', 'files_id_1_n_1']);
 
     const again = await startTestService(database, { MONGO_ANALYTICS_RETENTION_DAYS: '45' });
