@@ -125,6 +125,28 @@ function awayFromSandboxIds(payload: unknown): unknown {
   return { ...(payload as object), update_id: id + 1_000_000 };
 }
 
+/**
+ * Whether a JSON text holds a key the body parser refuses outright (400) as prototype poisoning: an own
+ * `__proto__`, or a `constructor` object with a `prototype` key, at any depth.
+ */
+function poisons(text: string): boolean {
+  const walk = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return false;
+    if (Array.isArray(value)) return value.some(walk);
+    if (Object.hasOwn(value, '__proto__')) return true;
+    const ctor = (value as Record<string, unknown>).constructor;
+    if (
+      Object.hasOwn(value, 'constructor') &&
+      typeof ctor === 'object' &&
+      ctor !== null &&
+      Object.hasOwn(ctor, 'prototype')
+    )
+      return true;
+    return Object.values(value).some(walk);
+  };
+  return walk(JSON.parse(text));
+}
+
 function postUpdate(payload: unknown) {
   return harness.bot.app.inject({
     method: 'POST',
@@ -150,11 +172,17 @@ describe('updates the bot receives', () => {
     );
   });
 
-  it('are taken (200) when they carry an update id, refused with a 4xx problem+json when not, never a 5xx', async () => {
+  it('are taken (200) when they carry an update id, refused with a 4xx problem+json when not (400 for prototype poisoning), never a 5xx', async () => {
     const body = fc.oneof(fc.jsonValue(), update, fc.record({ update_id: fc.jsonValue() }));
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
         const response = await postUpdate(payload);
+        if (poisons(JSON.stringify(payload))) {
+          // Refused by the JSON parser before any handler sees it.
+          expect(response.statusCode).toBe(400);
+          expect(response.headers['content-type']).toContain('application/problem+json');
+          return;
+        }
         const isObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
         const id = isObject ? (payload as { update_id?: unknown }).update_id : undefined;
         if (Number.isInteger(id) && (id as number) >= 0) expect(response.statusCode).toBe(200);
