@@ -179,7 +179,9 @@ describe('tracing and logs of a photo upload', () => {
       'api POST /api/v1/media',
     ]);
 
-    // Across the queue: the worker's consumer span of `q.worker.media` is a child of the api's publish span.
+    // Across the queue: the worker's consumer span of `q.worker.media` is a child of the publish span of
+    // data-postgres's outbox relay, which published the event in the trace of the api request that
+    // stored it with the job (its parent is a span of the api).
     const consume = trace.spans.find(
       (span) =>
         serviceOf(trace, span) === 'worker' &&
@@ -188,8 +190,10 @@ describe('tracing and logs of a photo upload', () => {
     );
     expect(consume, 'a consumer span in the worker').toBeDefined();
     const publish = consume && parentOf(trace, consume);
-    expect(publish && serviceOf(trace, publish)).toBe('api');
+    expect(publish && serviceOf(trace, publish)).toBe('data-postgres');
     expect(publish && tag(publish, 'span.kind')).toBe('producer');
+    const storedBy = publish && parentOf(trace, publish);
+    expect(storedBy && serviceOf(trace, storedBy)).toBe('api');
 
     // The worker's sharp span and its data-service calls hang under that consumer span.
     const sharpSpan = trace.spans.find((span) => span.operationName === 'sharp transform');

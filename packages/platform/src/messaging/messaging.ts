@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import { createIdempotencyMarkers } from '../redis/idempotency-markers.js';
-import { injectTraceHeaders, withMessageTraceContext } from '../tracing/trace-context.js';
+import { injectTraceHeaders, withMessageTraceContext, withTraceHeaders } from '../tracing/trace-context.js';
 import { type AmqpConnection, createAmqpConnection, type ReconnectOptions } from './amqp-connection.js';
 import {
   type ConsumerRunner,
@@ -213,7 +213,12 @@ export function createMessaging(options: MessagingOptions): Messaging {
       await amqp.start();
     },
     publish: (eventType, data, publishOptions) => publisher.publish(eventType, data, publishOptions),
-    publishEnvelope: (envelope, trace) => publisher.publishEnvelope(envelope, trace),
+    // A stored trace context becomes the publish's parent, so a publish span (from the amqplib
+    // instrumentation) joins the trace of the request that wrote the event instead of starting one.
+    publishEnvelope: (envelope, trace) =>
+      trace
+        ? withTraceHeaders({ ...trace }, () => publisher.publishEnvelope(envelope, trace))
+        : publisher.publishEnvelope(envelope),
     prepare: (eventType, data, publishOptions) => publisher.prepare(eventType, data, publishOptions),
     async waitForConnection(timeoutMs) {
       await amqp.waitForConnection(timeoutMs);

@@ -2,6 +2,7 @@ import {
   context,
   isSpanContextValid,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -28,6 +29,15 @@ export function currentTraceId(): string | undefined {
 /** Adds the W3C trace context of the current span (`traceparent`, `tracestate`) to `headers`. */
 export function injectTraceHeaders(headers: Record<string, unknown>): void {
   propagation.inject(context.active(), headers);
+}
+
+/**
+ * Runs `fn` in the trace context that `headers` carry (`traceparent`, `tracestate`), as if it were called
+ * from the span that wrote them: spans it starts join that trace (the outbox relay publishes an event in
+ * the trace of the request that stored it). Without valid headers `fn` runs outside any trace.
+ */
+export function withTraceHeaders<T>(headers: Readonly<Record<string, unknown>>, fn: () => T): T {
+  return context.with(propagation.extract(ROOT_CONTEXT, headers), fn);
 }
 
 /**
