@@ -31,7 +31,8 @@ import { linkTelegramAccount, type TelegramPerson } from './helpers/telegram-lin
 /**
  * The bot on the traced path: a photo sent to the bot (through the Bot API sandbox) is one trace in
  * Jaeger, rooted at the bot's span of that update: the bot's calls to data-mongo and data-postgres,
- * its `media.uploaded` publish, the worker's processing (parented across the queue), and the bot's
+ * its `media.uploaded` (stored with the job, published by data-postgres's outbox relay in the bot's trace),
+ * the worker's processing (parented across the queue), and the bot's
  * notification that the worker's `media.succeeded` causes, down to the `sendPhoto` call to Telegram.
  * And a photo a linked user uploads through the api is one trace from the api's request to the bot's
  * notification. Every process is its own, started with the telemetry bootstrap, exporting to a Jaeger
@@ -210,12 +211,15 @@ describe('tracing a conversation through the bot', () => {
       new Set(['data-postgres', 'data-mongo']),
     );
 
-    // Across the queue: the worker's consumer span of `q.worker.media` is a child of the bot's publish.
+    // Across the queue: the worker's consumer span of `q.worker.media` is a child of the publish of
+    // data-postgres's outbox relay, whose parent is the bot's span that stored the event with the job.
     const workerConsume = trace.spans.find((span) => isConsumerOf(trace, span, 'worker', 'q.worker.media'));
     expect(workerConsume, 'a consumer span in the worker').toBeDefined();
     const publish = workerConsume && parentOf(trace, workerConsume);
-    expect(publish && serviceOf(trace, publish)).toBe('bot');
+    expect(publish && serviceOf(trace, publish)).toBe('data-postgres');
     expect(publish && tag(publish, 'span.kind')).toBe('producer');
+    const storedBy = publish && parentOf(trace, publish);
+    expect(storedBy && serviceOf(trace, storedBy)).toBe('bot');
     expect(trace.spans.some((span) => span.operationName === 'sharp transform')).toBe(true);
 
     // The notification: the bot's consumer span of `q.bot.notifications` descends from the worker's
@@ -311,7 +315,10 @@ describe('tracing a conversation through the bot', () => {
       'api POST /api/v1/media',
     ]);
     const workerConsume = trace.spans.find((span) => isConsumerOf(trace, span, 'worker', 'q.worker.media'));
-    expect(workerConsume && serviceOf(trace, parentOf(trace, workerConsume) as JaegerSpan)).toBe('api');
+    // The event went out through data-postgres's outbox relay, in the api's trace.
+    const relayPublish = workerConsume && parentOf(trace, workerConsume);
+    expect(relayPublish && serviceOf(trace, relayPublish)).toBe('data-postgres');
+    expect(relayPublish && serviceOf(trace, parentOf(trace, relayPublish) as JaegerSpan)).toBe('api');
     const sendPhoto = trace.spans.find(
       (span) => serviceOf(trace, span) === 'bot' && calledMethod(span, 'sendPhoto'),
     ) as JaegerSpan;
