@@ -3,33 +3,8 @@
  * each round, so the load other work puts on the machine weighs on every side alike; a side's figure
  * is the median of its rounds.
  */
-import type { Measurement } from './measure.js';
-import { round } from './measure.js';
+import { type Measurement, round } from './measure.js';
 import { runWrk, type WrkOptions, type WrkResult } from './wrk.js';
-
-/** The median of numbers (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return 0;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** The rounds of one side folded into one measurement: medians of throughput and latencies, sums of counts. */
-export function medianOf(rounds: readonly Measurement[], label: string): Measurement {
-  return {
-    label: `${label} (median of ${rounds.length} rounds)`,
-    operations: rounds.reduce((sum, entry) => sum + entry.operations, 0),
-    errors: rounds.reduce((sum, entry) => sum + entry.errors, 0),
-    seconds: round(rounds.reduce((sum, entry) => sum + entry.seconds, 0)),
-    throughput_per_s: round(median(rounds.map((entry) => entry.throughput_per_s))),
-    p50_ms: round(median(rounds.map((entry) => entry.p50_ms))),
-    p99_ms: round(median(rounds.map((entry) => entry.p99_ms))),
-    max_ms: round(Math.max(...rounds.map((entry) => entry.max_ms))),
-  };
-}
 
 /** Runs `measure` on every side `count` times, rotating which goes first; returns the rounds by side. */
 export async function rotateRounds<Side>(

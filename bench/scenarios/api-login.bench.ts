@@ -11,8 +11,8 @@ import { loadavg } from 'node:os';
 import { type Algorithm, hash } from '@node-rs/argon2';
 import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
 import { startHttpStack } from '../lib/http-stack.js';
-import { compare, type Measurement, type Scenario } from '../lib/measure.js';
-import { medianOf, rotateRounds, wrkMeasurement } from '../lib/rounds.js';
+import { compare, type Measurement, medianOfRounds, type Scenario } from '../lib/measure.js';
+import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 import type { WrkOptions } from '../lib/wrk.js';
 
 const CONNECTIONS = 4;
@@ -80,14 +80,14 @@ const scenario: Scenario = {
       );
       const loadAfter = loadavg();
       const perRound = (rounds: Measurement[]) => rounds.map((entry) => entry.throughput_per_s).join(', ');
-      const system = medianOf(login, `${sides[0]?.label} (wrk)`);
+      const system = medianOfRounds(login, `${sides[0]?.label} (wrk)`);
       system.rss_mb = api.rssMb();
       return [
         compare(
           'api-login/login',
           scenario.description,
           system,
-          medianOf(baseline, `${sides[1]?.label} (wrk)`),
+          medianOfRounds(baseline, `${sides[1]?.label} (wrk)`),
           {
             concurrency: CONNECTIONS,
             notes: [

@@ -15,8 +15,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
 import { startHttpStack } from '../lib/http-stack.js';
-import { compare, type Measurement, type Scenario } from '../lib/measure.js';
-import { median, medianOf, rotateRounds, wrkMeasurement } from '../lib/rounds.js';
+import { compare, type Measurement, median, medianOfRounds, type Scenario } from '../lib/measure.js';
+import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 import type { RotatedRequest } from '../lib/wrk.js';
 
 const HOT_USERS = 300;
@@ -157,7 +157,7 @@ const scenario: Scenario = {
       ];
       if (profileDir) {
         console.log(
-          `   profiled run, not recorded: ${[`cached ${medianOf(cached, '').throughput_per_s}/s, bare ${medianOf(baseline, '').throughput_per_s}/s, uncached ${medianOf(uncached, '').throughput_per_s}/s, direct ${medianOf(direct, '').throughput_per_s}/s.`, ...notes].join(' ')}`,
+          `   profiled run, not recorded: ${[`cached ${medianOfRounds(cached, '').throughput_per_s}/s, bare ${medianOfRounds(baseline, '').throughput_per_s}/s, uncached ${medianOfRounds(uncached, '').throughput_per_s}/s, direct ${medianOfRounds(direct, '').throughput_per_s}/s.`, ...notes].join(' ')}`,
         );
         return [];
       }
@@ -165,8 +165,8 @@ const scenario: Scenario = {
         compare(
           'api-read/me-cached',
           scenario.description,
-          medianOf(cached, `${sides[0]?.label} (wrk)`),
-          medianOf(baseline, `${sides[1]?.label} (wrk)`),
+          medianOfRounds(cached, `${sides[0]?.label} (wrk)`),
+          medianOfRounds(baseline, `${sides[1]?.label} (wrk)`),
           {
             concurrency: CACHED_CONNECTIONS,
             notes,
@@ -175,8 +175,8 @@ const scenario: Scenario = {
         compare(
           'api-read/me-uncached',
           scenario.description,
-          medianOf(uncached, `${sides[2]?.label} (wrk)`),
-          medianOf(direct, `${sides[3]?.label} (wrk)`),
+          medianOfRounds(uncached, `${sides[2]?.label} (wrk)`),
+          medianOfRounds(direct, `${sides[3]?.label} (wrk)`),
           {
             concurrency: UNCACHED_CONNECTIONS,
             notes,

@@ -12,8 +12,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
 import { startHttpStack } from '../lib/http-stack.js';
-import { compare, type Measurement, type Scenario } from '../lib/measure.js';
-import { median, medianOf, rotateRounds, wrkMeasurement } from '../lib/rounds.js';
+import { compare, type Measurement, median, medianOfRounds, type Scenario } from '../lib/measure.js';
+import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 import type { RotatedRequest } from '../lib/wrk.js';
 
 const USERS = 1000;
@@ -98,7 +98,7 @@ const scenario: Scenario = {
         `CPU per request (median of rounds): ${[...cpuPerRequest].map(([key, values]) => `${key} ${Math.round(median(values))} µs`).join(', ')} (the Node process only; PostgreSQL's share is the same on both sides).`,
         `Service RSS after the run ${stack.dataPostgres.rssMb()} MB. Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine).`,
       ];
-      const systemMedian = medianOf(system, `${sides[0]?.label} (wrk)`);
+      const systemMedian = medianOfRounds(system, `${sides[0]?.label} (wrk)`);
       systemMedian.rss_mb = stack.dataPostgres.rssMb();
       if (profileDir) {
         console.log(`   profiled run, not recorded: ${notes.join(' ')}`);
@@ -109,7 +109,7 @@ const scenario: Scenario = {
           'data-postgres/get-user',
           scenario.description,
           systemMedian,
-          medianOf(baseline, `${sides[1]?.label} (wrk)`),
+          medianOfRounds(baseline, `${sides[1]?.label} (wrk)`),
           { concurrency: CONNECTIONS, notes },
         ),
       ];

@@ -28,7 +28,16 @@ import {
 } from '../../tests/e2e/helpers/service-process.js';
 import { isolatedRedisUrl, startDataServices } from '../../tests/support/data-services.js';
 import { startTestJaeger } from '../../tests/support/jaeger.js';
-import { compare, type Measurement, round, runLoad, type Scenario } from '../lib/measure.js';
+import {
+  compare,
+  type Measurement,
+  median,
+  medianOfRounds,
+  round,
+  runLoad,
+  type Scenario,
+} from '../lib/measure.js';
+import { rotateRounds } from '../lib/rounds.js';
 import { runWrk } from '../lib/wrk.js';
 
 const READ_CONNECTIONS = 32;
@@ -197,44 +206,6 @@ function photoRound(stack: Stack, photo: Buffer, quick: boolean): Promise<Measur
   );
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** The rounds of one side folded into one measurement: medians of throughput and latencies, sums of counts. */
-function medianOf(rounds: Measurement[], label: string): Measurement {
-  return {
-    label: `${label} (median of ${rounds.length} rounds)`,
-    operations: rounds.reduce((sum, entry) => sum + entry.operations, 0),
-    errors: rounds.reduce((sum, entry) => sum + entry.errors, 0),
-    seconds: round(rounds.reduce((sum, entry) => sum + entry.seconds, 0)),
-    throughput_per_s: round(median(rounds.map((entry) => entry.throughput_per_s))),
-    p50_ms: round(median(rounds.map((entry) => entry.p50_ms))),
-    p99_ms: round(median(rounds.map((entry) => entry.p99_ms))),
-    max_ms: round(Math.max(...rounds.map((entry) => entry.max_ms))),
-  };
-}
-
-/** Runs `measure` on every stack `count` times, rotating which goes first. */
-async function alternate(
-  count: number,
-  stacks: Stack[],
-  measure: (stack: Stack) => Promise<Measurement>,
-): Promise<Measurement[][]> {
-  const rounds = stacks.map(() => [] as Measurement[]);
-  for (let index = 0; index < count; index += 1) {
-    for (let step = 0; step < stacks.length; step += 1) {
-      const at = (index + step) % stacks.length;
-      rounds[at]?.push(await measure(stacks[at] as Stack));
-    }
-  }
-  return rounds;
-}
-
 const scenario: Scenario = {
   name: 'tracing',
   description: `Tracing on (TRACING_SAMPLE_RATIO=1, OTLP export to a local Jaeger on the same cores) vs off (no SDK), copies of the stack in one run, loaded in alternating rounds: api GET /users/me with a warm cache (wrk, ${READ_CONNECTIONS} connections), also with TRACING_SAMPLE_RATIO=${LOW_RATIO}, and the photo pipeline through the api (${PHOTO_CONCURRENCY} at a time).`,
@@ -257,14 +228,16 @@ const scenario: Scenario = {
       stacks.push(tenth);
       const loadBefore = loadavg();
       // Warm-up (JIT, pools, the profile cache), not measured.
-      await alternate(1, stacks, (stack) => readRound(stack, 3));
+      await rotateRounds(1, stacks, (stack) => readRound(stack, 3));
       cpuPerRead.clear();
-      const [readsOff = [], readsOn = [], readsTenth = []] = await alternate(quick ? 2 : 5, stacks, (stack) =>
-        readRound(stack, quick ? 5 : 10, jaeger.pid),
+      const [readsOff = [], readsOn = [], readsTenth = []] = await rotateRounds(
+        quick ? 2 : 5,
+        stacks,
+        (stack) => readRound(stack, quick ? 5 : 10, jaeger.pid),
       );
       const [photosOff = [], photosOn = []] = process.env.FLOTILLA_BENCH_CPU_PROF
         ? []
-        : await alternate(quick ? 1 : 3, [off, on], (stack) => photoRound(stack, photo, quick));
+        : await rotateRounds(quick ? 1 : 3, [off, on], (stack) => photoRound(stack, photo, quick));
       const loadAfter = loadavg();
       const perRound = (side: Measurement[]) =>
         side.map((entry) => Math.round(entry.throughput_per_s)).join(', ');
@@ -283,22 +256,22 @@ const scenario: Scenario = {
         compare(
           'tracing/api-read',
           scenario.description,
-          medianOf(readsOn, 'api GET /users/me, traced (wrk)'),
-          medianOf(readsOff, 'api GET /users/me, untraced (wrk)'),
+          medianOfRounds(readsOn, 'api GET /users/me, traced (wrk)'),
+          medianOfRounds(readsOff, 'api GET /users/me, untraced (wrk)'),
           { concurrency: READ_CONNECTIONS, notes },
         ),
         compare(
           `tracing/api-read-ratio-${LOW_RATIO}`,
           scenario.description,
-          medianOf(readsTenth, `api GET /users/me, TRACING_SAMPLE_RATIO=${LOW_RATIO} (wrk)`),
-          medianOf(readsOff, 'api GET /users/me, untraced (wrk)'),
+          medianOfRounds(readsTenth, `api GET /users/me, TRACING_SAMPLE_RATIO=${LOW_RATIO} (wrk)`),
+          medianOfRounds(readsOff, 'api GET /users/me, untraced (wrk)'),
           { concurrency: READ_CONNECTIONS, notes },
         ),
         compare(
           'tracing/photo-pipeline',
           scenario.description,
-          medianOf(photosOn, 'photo upload -> worker done, traced'),
-          medianOf(photosOff, 'photo upload -> worker done, untraced'),
+          medianOfRounds(photosOn, 'photo upload -> worker done, traced'),
+          medianOfRounds(photosOff, 'photo upload -> worker done, untraced'),
           { concurrency: PHOTO_CONCURRENCY, notes },
         ),
       ];
