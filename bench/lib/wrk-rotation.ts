@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { WrkResult } from './wrk.js';
+import { parseWrkSummary, STATUS_SUMMARY_LUA, type WrkResult } from './wrk.js';
 
 /** One request of the rotation. */
 export interface RotatedRequest {
@@ -67,23 +67,7 @@ function request()
   return prepared[next_index]
 end
 if pause > 0 then function delay() return pause end end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  local counts = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for status, n in pairs(s) do counts[status] = (counts[status] or 0) + n end
-  end
-  local parts = {}
-  for status, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', status, n)) end
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"statuses":{%s}}\\n',
-    summary.requests, summary.duration,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max, table.concat(parts, ",")))
-end
-`;
+${STATUS_SUMMARY_LUA}`;
 }
 
 /** Runs wrk once over the rotation and returns what it measured. */
@@ -125,26 +109,7 @@ export async function runWrkRotation(options: WrkRotationOptions): Promise<WrkRe
         timeout: (options.durationSeconds + 60) * 1000,
       },
     );
-    const line = stdout.split('\n').find((entry) => entry.startsWith('WRK_JSON '));
-    if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
-    const raw = JSON.parse(line.slice('WRK_JSON '.length)) as {
-      requests: number;
-      duration_us: number;
-      errors: number;
-      p50_us: number;
-      p99_us: number;
-      max_us: number;
-      statuses: Record<string, number>;
-    };
-    return {
-      requests: raw.requests,
-      seconds: raw.duration_us / 1e6,
-      statuses: raw.statuses,
-      socketErrors: raw.errors,
-      p50_ms: raw.p50_us / 1000,
-      p99_ms: raw.p99_us / 1000,
-      max_ms: raw.max_us / 1000,
-    };
+    return parseWrkSummary(stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -48,6 +48,28 @@ export interface RotatedRequest {
   body?: string;
 }
 
+/**
+ * Lua for wrk: counts answers by status in every thread; `done()` prints them with the latencies as one
+ * `WRK_JSON {...}` line (read by `parseWrkSummary`).
+ */
+export const STATUS_SUMMARY_LUA = `function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for status, n in pairs(s) do counts[status] = (counts[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', status, n)) end
+  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"statuses":{%s}}\\n',
+    summary.requests, summary.duration,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, table.concat(parts, ",")))
+end
+`;
+
 const LUA = `
 local f = io.open(os.getenv("WRK_BODY_FILE") or "", "rb")
 if f then wrk.body = f:read("*a"); f:close() end
@@ -86,23 +108,7 @@ function request()
   next_index = next_index % #rotated + 1
   return req
 end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  local counts = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for status, n in pairs(s) do counts[status] = (counts[status] or 0) + n end
-  end
-  local parts = {}
-  for status, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', status, n)) end
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"statuses":{%s}}\\n',
-    summary.requests, summary.duration,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max, table.concat(parts, ",")))
-end
-`;
+${STATUS_SUMMARY_LUA}`;
 
 /** The rotated requests as the Lua script reads them (one per line). */
 function rotateLines(requests: readonly RotatedRequest[]): string {
@@ -168,27 +174,32 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
         timeout: (options.durationSeconds + 60) * 1000,
       },
     );
-    const line = stdout.split('\n').find((entry) => entry.startsWith('WRK_JSON '));
-    if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
-    const raw = JSON.parse(line.slice('WRK_JSON '.length)) as {
-      requests: number;
-      duration_us: number;
-      errors: number;
-      p50_us: number;
-      p99_us: number;
-      max_us: number;
-      statuses: Record<string, number>;
-    };
-    return {
-      requests: raw.requests,
-      seconds: raw.duration_us / 1e6,
-      statuses: raw.statuses,
-      socketErrors: raw.errors,
-      p50_ms: raw.p50_us / 1000,
-      p99_ms: raw.p99_us / 1000,
-      max_ms: raw.max_us / 1000,
-    };
+    return parseWrkSummary(stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The result line (`WRK_JSON {...}`) that `STATUS_SUMMARY_LUA`'s `done()` prints, read into a result. */
+export function parseWrkSummary(stdout: string): WrkResult {
+  const line = stdout.split('\n').find((entry) => entry.startsWith('WRK_JSON '));
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+  const raw = JSON.parse(line.slice('WRK_JSON '.length)) as {
+    requests: number;
+    duration_us: number;
+    errors: number;
+    p50_us: number;
+    p99_us: number;
+    max_us: number;
+    statuses: Record<string, number>;
+  };
+  return {
+    requests: raw.requests,
+    seconds: raw.duration_us / 1e6,
+    statuses: raw.statuses,
+    socketErrors: raw.errors,
+    p50_ms: raw.p50_us / 1000,
+    p99_ms: raw.p99_us / 1000,
+    max_ms: raw.max_us / 1000,
+  };
 }
