@@ -4,6 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../e2e/helpers/service-process.js';
+import { stopServerProcess, waitUntilAnswering } from './server-process.js';
 
 /** A MongoDB-wire server of a test's own, which the test may stop and start again. */
 export interface FerretdbInstance {
@@ -64,23 +65,13 @@ export async function startFerretdbInstance(): Promise<FerretdbInstance> {
       { env: { PATH: process.env.PATH, FERRETDB_POSTGRESQL_URL: postgresUrl.toString() }, stdio: 'ignore' },
     );
     child = process_;
-    const deadline = Date.now() + 30_000;
-    while (!(await answers())) {
-      if (process_.exitCode !== null) throw new Error(`ferretdb exited with ${process_.exitCode}`);
-      if (Date.now() > deadline) throw new Error('ferretdb did not answer within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitUntilAnswering(process_, 'ferretdb', answers, { timeoutMs: 30_000, pollMs: 200 });
   }
 
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await stopServerProcess(running, 'SIGTERM', 10_000);
   }
 
   await start();

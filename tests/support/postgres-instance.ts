@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../e2e/helpers/service-process.js';
+import { stopServerProcess, waitUntilAnswering } from './server-process.js';
 
 /** A PostgreSQL cluster of a test's own, which the test may stop and start again. */
 export interface PostgresInstance {
@@ -116,23 +117,13 @@ export async function startPostgresInstance(): Promise<PostgresInstance> {
       { cwd: home, stdio: 'ignore', ...user },
     );
     child = process_;
-    const deadline = Date.now() + 30_000;
-    while (!(await answers())) {
-      if (process_.exitCode !== null) throw new Error(`postgres exited with ${process_.exitCode}`);
-      if (Date.now() > deadline) throw new Error('postgres did not answer within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
+    await waitUntilAnswering(process_, 'postgres', answers, { timeoutMs: 30_000, pollMs: 150 });
   }
 
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGINT');
-    const timer = setTimeout(() => running.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopServerProcess(running, 'SIGINT', 15_000);
   }
 
   await start();

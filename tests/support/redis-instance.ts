@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../e2e/helpers/service-process.js';
 import { ensureDebianTool } from './infra-tools.js';
+import { stopServerProcess, waitUntilAnswering } from './server-process.js';
 
 /** A Redis server of a test's own, which the test may stop and start again. */
 export interface RedisInstance {
@@ -66,23 +67,13 @@ export async function startRedisInstance(): Promise<RedisInstance> {
       { stdio: 'ignore' },
     );
     child = process_;
-    const deadline = Date.now() + 20_000;
-    while (!(await answers())) {
-      if (process_.exitCode !== null) throw new Error(`redis-server exited with ${process_.exitCode}`);
-      if (Date.now() > deadline) throw new Error('redis-server did not answer within 20 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntilAnswering(process_, 'redis-server', answers, { timeoutMs: 20_000, pollMs: 100 });
   }
 
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await stopServerProcess(running, 'SIGTERM', 10_000);
   }
 
   await start();
