@@ -13,7 +13,6 @@
  * runs the read rounds only (a profiled run's figures are printed, not recorded).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -28,17 +27,9 @@ import {
 } from '../../tests/e2e/helpers/service-process.js';
 import { isolatedRedisUrl, startDataServices } from '../../tests/support/data-services.js';
 import { startTestJaeger } from '../../tests/support/jaeger.js';
-import {
-  compare,
-  type Measurement,
-  median,
-  medianOfRounds,
-  round,
-  runLoad,
-  type Scenario,
-} from '../lib/measure.js';
-import { rotateRounds } from '../lib/rounds.js';
-import { runWrk } from '../lib/wrk.js';
+import { cpuSecondsOf } from '../lib/built-service.js';
+import { compare, type Measurement, median, medianOfRounds, runLoad, type Scenario } from '../lib/measure.js';
+import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 
 const READ_CONNECTIONS = 32;
 const PHOTO_CONCURRENCY = 2;
@@ -130,45 +121,29 @@ async function startStack(label: string, tracing: Record<string, string>): Promi
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU microseconds per answered read, by side: a figure the machine's other load barely moves. */
 const cpuPerRead = new Map<string, { api: number[]; jaeger: number[] }>();
 
 /** One read round: wrk on the cached `GET /users/me` of `stack` for `seconds`. */
 async function readRound(stack: Stack, seconds: number, jaegerPid?: number): Promise<Measurement> {
-  const apiBefore = cpuSeconds(stack.api.child.pid);
-  const jaegerBefore = cpuSeconds(jaegerPid);
-  const load = await runWrk({
-    url: stack.api.url('/api/v1/users/me'),
-    method: 'GET',
-    headers: { authorization: `Bearer ${stack.token}` },
-    connections: READ_CONNECTIONS,
-    durationSeconds: seconds,
-  });
-  const ok = load.statuses['200'] ?? 0;
+  const apiBefore = cpuSecondsOf(stack.api.child.pid);
+  const jaegerBefore = cpuSecondsOf(jaegerPid);
+  const { wrk: _load, ...measured } = await wrkMeasurement(
+    `api GET /users/me, ${stack.label} (wrk, ${READ_CONNECTIONS} connections)`,
+    {
+      url: stack.api.url('/api/v1/users/me'),
+      method: 'GET',
+      headers: { authorization: `Bearer ${stack.token}` },
+      connections: READ_CONNECTIONS,
+      durationSeconds: seconds,
+    },
+  );
+  const ok = measured.operations;
   const cpu = cpuPerRead.get(stack.label) ?? { api: [], jaeger: [] };
-  cpu.api.push((1e6 * (cpuSeconds(stack.api.child.pid) - apiBefore)) / Math.max(1, ok));
-  cpu.jaeger.push((1e6 * (cpuSeconds(jaegerPid) - jaegerBefore)) / Math.max(1, ok));
+  cpu.api.push((1e6 * (cpuSecondsOf(stack.api.child.pid) - apiBefore)) / Math.max(1, ok));
+  cpu.jaeger.push((1e6 * (cpuSecondsOf(jaegerPid) - jaegerBefore)) / Math.max(1, ok));
   cpuPerRead.set(stack.label, cpu);
-  return {
-    label: `api GET /users/me, ${stack.label} (wrk, ${READ_CONNECTIONS} connections)`,
-    operations: ok,
-    errors: load.requests - ok + load.socketErrors,
-    seconds: round(load.seconds),
-    throughput_per_s: round(ok / load.seconds),
-    p50_ms: round(load.p50_ms),
-    p99_ms: round(load.p99_ms),
-    max_ms: round(load.max_ms),
-  };
+  return measured;
 }
 
 /** One photo round: uploads through the api of `stack`, each followed until the worker is done. */
