@@ -134,8 +134,8 @@ EXPOSE 8003
 # raises that threshold as they are freed and keeps them in the heap), so freed image memory goes back to
 # the system instead of fragmenting (worker RSS under load about half).
 FROM runtime AS service-worker
-ENV PORT=8004 \
-    MALLOC_ARENA_MAX=2 \
+ENV PORT=8004
+ENV MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=1048576
 EXPOSE 8004
 
