@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     !values['no-coverage'] && COVERAGE_PROJECTS.every((name) => projects.includes(name))
       ? COVERAGE_PROJECTS
       : [];
-  await rm(coverageBlobs, { recursive: true, force: true });
+  // Only a run that measures coverage clears the parts (a nested run, as a test may start, must not).
+  if (covered.length > 0) await rm(coverageBlobs, { recursive: true, force: true });
   for (const project of projects)
     await vitestProject(
       project,
