@@ -6,6 +6,7 @@ import {
   freePort,
   type ServiceProcess,
   startService,
+  stopServiceProcess,
   testToken,
 } from '../e2e/helpers/service-process.js';
 
@@ -66,14 +67,6 @@ async function waitUntilReady(service: ServiceProcess, timeoutMs = 90_000): Prom
   );
 }
 
-async function stopProcess(service: ServiceProcess): Promise<void> {
-  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 10_000);
-  await service.exited;
-  clearTimeout(timer);
-}
-
 /** Options of {@link startDataServices}. */
 export interface DataServicesOptions {
   /** data-mongo's MongoDB server (default MONGO_URL, the shared local one). */
@@ -128,7 +121,10 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
   };
 
   const stop = async () => {
-    await Promise.all([stopProcess(processes.dataPostgres), stopProcess(processes.dataMongo)]);
+    await Promise.all([
+      stopServiceProcess(processes.dataPostgres, 10_000),
+      stopServiceProcess(processes.dataMongo, 10_000),
+    ]);
     await withPg(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`)).catch(
       () => undefined,
     );
@@ -160,7 +156,7 @@ export async function startDataServices(options: DataServicesOptions = {}): Prom
     processes,
     async restart(name) {
       const old = processes[name];
-      await stopProcess(old);
+      await stopServiceProcess(old, 10_000);
       const exitCode = await old.exited;
       processes[name] = startService(old.name, old.port, name === 'dataPostgres' ? pgEnv : mongoEnv);
       await waitUntilReady(processes[name], options.readyTimeoutMs);

@@ -6,6 +6,8 @@ import {
   freePort,
   type ServiceProcess,
   startService,
+  stopServiceProcess,
+  waitUntilReady,
 } from '../e2e/helpers/service-process.js';
 import { type DataServices, isolatedRedisUrl, startDataServices } from './data-services.js';
 
@@ -28,27 +30,6 @@ export interface FuzzSystem {
   user: FuzzUser;
   admin: FuzzUser;
   stop(): Promise<void>;
-}
-
-async function waitForReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (service.child.exitCode !== null) {
-      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
-    }
-    const response = await fetch(service.url('/health/ready')).catch(() => undefined);
-    if (response?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stopProcess(service: ServiceProcess | undefined): Promise<void> {
-  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
-  await service.exited;
-  clearTimeout(timer);
 }
 
 async function registerAndLogin(
@@ -83,7 +64,7 @@ export async function startFuzzSystem(label = 'fuzz'): Promise<FuzzSystem> {
   let vhost: TestVhost | undefined;
   let api: ServiceProcess | undefined;
   const stop = async () => {
-    await stopProcess(api);
+    await stopServiceProcess(api);
     if (services) await services.stop().catch(() => undefined);
     await vhost?.remove().catch(() => undefined);
   };
@@ -106,7 +87,7 @@ export async function startFuzzSystem(label = 'fuzz'): Promise<FuzzSystem> {
       LOGIN_MAX_PER_IP: '1000000',
       LOGIN_MAX_PER_ACCOUNT: '10000',
     });
-    await waitForReady(api, 120_000);
+    await waitUntilReady(api, 120_000);
   } catch (error) {
     await stop();
     throw error;

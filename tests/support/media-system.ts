@@ -10,6 +10,8 @@ import {
   freePort,
   type ServiceProcess,
   startService,
+  stopServiceProcess,
+  waitUntilReady,
 } from '../e2e/helpers/service-process.js';
 import { type DataServices, isolatedRedisUrl, startDataServices } from './data-services.js';
 import { type FerretdbInstance, startFerretdbInstance } from './ferretdb-instance.js';
@@ -77,27 +79,6 @@ export interface MediaSystemOptions {
   postgresUrl?: string;
 }
 
-async function waitForReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (service.child.exitCode !== null) {
-      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
-    }
-    const response = await fetch(service.url('/health/ready')).catch(() => undefined);
-    if (response?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stopProcess(service: ServiceProcess | undefined): Promise<void> {
-  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
-  await service.exited;
-  clearTimeout(timer);
-}
-
 /** Phone-size photos: `count` JPEGs of 2400x1800 noise, about 3 MB each (noise does not compress). */
 export async function phonePhotos(count: number): Promise<Buffer[]> {
   return Promise.all(
@@ -127,8 +108,8 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
   let workerEnv: NodeJS.ProcessEnv = {};
   const mongo = new MongoClient(store.url, { serverSelectionTimeoutMS: 5000 });
   const stop = async () => {
-    await stopProcess(api);
-    await stopProcess(worker);
+    await stopServiceProcess(api);
+    await stopServiceProcess(worker);
     if (services) await services.stop().catch(() => undefined);
     await vhost?.remove().catch(() => undefined);
     await mongo.close().catch(() => undefined);
@@ -169,7 +150,7 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       ...options.workerEnv,
     };
     worker = startService('worker', workerPort, workerEnv);
-    await Promise.all([waitForReady(api), waitForReady(worker)]);
+    await Promise.all([waitUntilReady(api), waitUntilReady(worker)]);
   } catch (error) {
     await stop();
     throw error;
@@ -206,19 +187,19 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       const next = startService('worker', await freePort(), workerEnv);
       running = { ...running, worker: next };
       worker = next; // stopped by `stop()`
-      await waitForReady(next);
+      await waitUntilReady(next);
       return next;
     },
     dataPostgres,
     async restart(name) {
       const old = running[name];
-      await stopProcess(old);
+      await stopServiceProcess(old);
       const exitCode = await old.exited;
       const fresh = startService(old.name, old.port, old.env);
       running = { ...running, [name]: fresh };
       if (name === 'api') api = fresh;
       else worker = fresh;
-      await waitForReady(fresh);
+      await waitUntilReady(fresh);
       return { exitCode };
     },
     async registerUser() {

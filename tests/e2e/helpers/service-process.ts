@@ -115,3 +115,29 @@ export async function waitUntilLive(service: ServiceProcess, timeoutMs = 30_000)
   }
   throw new Error(`${service.name} did not become live within ${timeoutMs} ms`);
 }
+
+/** Polls `/health/ready` until it answers 200; fails if the process exits, or after `timeoutMs`. */
+export async function waitUntilReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.name} exited with ${service.child.exitCode}: ${service.stderr.join('\n')}`);
+    }
+    const response = await fetch(service.url('/health/ready')).catch(() => undefined);
+    if (response?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Stops a service (SIGTERM, SIGKILL after `killAfterMs`) and waits for its exit; nothing if it is gone. */
+export async function stopServiceProcess(
+  service: ServiceProcess | undefined,
+  killAfterMs = 15_000,
+): Promise<void> {
+  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), killAfterMs);
+  await service.exited;
+  clearTimeout(timer);
+}
