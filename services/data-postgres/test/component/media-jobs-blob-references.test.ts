@@ -1,5 +1,6 @@
 import { createDataPostgresClient, type DataPostgresClient } from '@flotilla/contracts';
 import { newId } from '@flotilla/platform';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobBody, userBody } from '../helpers/fixtures.js';
 import { createTestService, type TestService } from '../helpers/test-service.js';
@@ -50,6 +51,29 @@ describe('which blobs media jobs reference (the orphan sweep)', () => {
     expect(await client.mediaJobs.blobReferences({ blob_ids: [job.original.blob_id] })).toEqual({
       referenced: [],
     });
+  });
+
+  it('looks each blob column up by index, without scanning every job', async () => {
+    const user = await client.users.create(userBody());
+    await client.mediaJobs.create(jobBody(user.id));
+    const db = new pg.Client({ connectionString: service.database.url });
+    await db.connect();
+    try {
+      // On a table this small the planner would rightly scan; with scans priced out it must still
+      // find an index for each of the three lookups the endpoint runs.
+      await db.query('SET enable_seqscan = off');
+      for (const column of ['original_blob_id', 'result_blob_id', 'thumbnail_blob_id']) {
+        const { rows } = await db.query(
+          `EXPLAIN (FORMAT JSON) SELECT ${column} FROM media_jobs WHERE ${column} IN ($1, $2)`,
+          [newId(), newId()],
+        );
+        const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+        expect(plan, column).toMatch(/"Index (Only )?Scan"|"Bitmap Index Scan"/);
+        expect(plan, column).toContain(`media_jobs_${column.replace('_id', '')}_idx`);
+      }
+    } finally {
+      await db.end();
+    }
   });
 
   it('refuses an empty list, too many ids and ids with characters no blob id has, with a 4xx problem', async () => {

@@ -1,0 +1,3 @@
+DROP INDEX media_jobs_thumbnail_blob_idx;
+DROP INDEX media_jobs_result_blob_idx;
+DROP INDEX media_jobs_original_blob_idx;
