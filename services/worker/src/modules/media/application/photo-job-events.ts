@@ -22,7 +22,10 @@ export function outcomeEventId(jobId: string, eventType: string): string {
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hash.slice(0, 3)}-${variant}${hash.slice(4, 7)}-${hash.slice(7, 19)}`;
 }
 
-/** Builds and publishes the `media.*` events of a photo job from its record. */
+/**
+ * Builds and publishes the `media.*` events of a photo job from its record. Each envelope names the
+ * job's owner as its `user_id`, as the api's `media.uploaded` does, so per-user analytics count them.
+ */
 export function createPhotoJobEvents(events: EventPublisher) {
   const chat = (event: { telegram_chat_id?: number | undefined }) =>
     event.telegram_chat_id === undefined ? {} : { telegram_chat_id: event.telegram_chat_id };
@@ -36,7 +39,7 @@ export function createPhotoJobEvents(events: EventPublisher) {
         attempt: Math.max(1, job.attempts),
         started_at: startedAt,
       };
-      return events.publish('media.processing', data);
+      return events.publish('media.processing', data, { userId: job.owner_id });
     },
     succeeded(job: MediaJob, durationMs: number, origin: { telegram_chat_id?: number | undefined }) {
       const result = job.result ?? {};
@@ -55,6 +58,7 @@ export function createPhotoJobEvents(events: EventPublisher) {
       };
       return events.publish('media.succeeded', data, {
         eventId: outcomeEventId(job.id, 'media.succeeded'),
+        userId: job.owner_id,
       });
     },
     failed(
@@ -73,7 +77,10 @@ export function createPhotoJobEvents(events: EventPublisher) {
         ...(durationMs === undefined ? {} : { duration_ms: Math.max(0, Math.round(durationMs)) }),
         ...chat(origin),
       };
-      return events.publish('media.failed', data, { eventId: outcomeEventId(job.id, 'media.failed') });
+      return events.publish('media.failed', data, {
+        eventId: outcomeEventId(job.id, 'media.failed'),
+        userId: job.owner_id,
+      });
     },
     /** `media.uploaded` again for a job (re-queued or lost publish); Telegram chat ids are not on the job. */
     uploaded(job: MediaJob) {
@@ -84,7 +91,7 @@ export function createPhotoJobEvents(events: EventPublisher) {
         source: job.source,
         original: job.original,
       };
-      return events.publish('media.uploaded', data);
+      return events.publish('media.uploaded', data, { userId: job.owner_id });
     },
   };
 }

@@ -29,7 +29,7 @@ export type BlobDiscarder = (blobIds: readonly string[]) => Promise<void>;
 
 /** Publishes a domain event of the catalogue (the messaging module satisfies it). */
 export interface EventPublisher {
-  publish<D>(eventType: string, data: D, options?: { eventId?: string }): Promise<unknown>;
+  publish<D>(eventType: string, data: D, options?: { eventId?: string; userId?: string }): Promise<unknown>;
 }
 
 /** One encoded image. */
