@@ -2,6 +2,7 @@ import { MongoServerError } from 'mongodb';
 
 /** Server error codes data-mongo reacts to (the same on MongoDB and FerretDB). */
 export const SERVER_ERROR = {
+  BAD_VALUE: 2,
   NAMESPACE_NOT_FOUND: 26,
   COMMAND_NOT_FOUND: 59,
   INDEX_OPTIONS_CONFLICT: 85,

@@ -91,6 +91,7 @@ describe('ingesting events', () => {
       makeEvent({ data: root }),
       makeEvent({ data: { ok: { 'a.b': 1 } } }),
       makeEvent({ data: { $where: 'x' } }),
+      makeEvent({ data: { cells: [[-5.8e16, false]] } }),
     ]);
     expect(response.statusCode).toBe(422);
     const problem = response.json();
@@ -100,12 +101,37 @@ describe('ingesting events', () => {
       expect.stringMatching(/^\/body\/2\/data(\/next)+$/),
       '/body/3/data/ok/a.b',
       '/body/4/data/$where',
+      '/body/5/data/cells/0',
     ]);
     // Nothing of a refused batch is stored.
     const stored = await get('limit=200');
     expect(stored.json().items.map((item: { event_id: string }) => item.event_id)).not.toContain(
       valid.event_id,
     );
+  });
+
+  it('refuses a value the store itself cannot keep as invalid (422), naming the event, and keeps the rest of the batch', async () => {
+    // Past the checks above (the repository called directly): FerretDB v1 refuses nested arrays with
+    // BadValue; a MongoDB server keeps them. Either way nothing is a 500 and no event is lost.
+    const kept = makeEvent();
+    const odd = makeEvent({ data: { cells: [[1, 2]] } });
+    const outcome = await service.deps.events.insert([kept, odd]).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    if ('result' in outcome) {
+      expect(outcome.result).toEqual({ inserted: 2, duplicates: 0 });
+    } else {
+      expect(outcome.error).toMatchObject({
+        code: 'ANALYTICS.INVALID_EVENT',
+        kind: 'invalid',
+        data: { errors: [{ field: '/body/1/data', message: expect.stringContaining('cannot be stored') }] },
+      });
+    }
+    const stored = (await get('limit=200')).json().items.map((item: { event_id: string }) => item.event_id);
+    expect(stored).toContain(kept.event_id);
+    // Sent again, the stored event is a duplicate and the refused one is refused again.
+    await expect(service.deps.events.insert([kept])).resolves.toEqual({ inserted: 0, duplicates: 1 });
   });
 
   it.each([

@@ -34,6 +34,18 @@ describe('the rules on event data', () => {
     expect(findEventDataErrors([makeEvent({ data })])).toEqual([{ field, message: expect.any(String) }]);
   });
 
+  it('refuse an array directly inside an array (the store cannot keep one), wherever it is', () => {
+    expect(findEventDataErrors([makeEvent({ data: { m: [[1, 2]] } })])).toEqual([
+      { field: '/body/0/data/m/0', message: expect.stringContaining('array') },
+    ]);
+    expect(findEventDataErrors([makeEvent(), makeEvent({ data: { a: { b: [1, [true]] } } })])).toEqual([
+      { field: '/body/1/data/a/b/1', message: expect.any(String) },
+    ]);
+    expect(findEventDataErrors([makeEvent({ data: { rows: [{ cells: [1, 2] }, []] } })])).toEqual([
+      { field: '/body/0/data/rows/1', message: expect.any(String) },
+    ]);
+  });
+
   it('allow dots and dollars inside values', () => {
     expect(findEventDataErrors([makeEvent({ data: { path: 'a.b', price: '$5' } })])).toEqual([]);
   });

@@ -8,8 +8,9 @@ import type { FieldError } from '@flotilla/platform';
 /**
  * Checks what a JSON schema cannot say about the `data` of each event: its encoded size, its nesting
  * depth, and its keys. Keys containing `.` or starting with `$` are refused because FerretDB rejects them
- * (MongoDB 5+ accepts them, but they cannot be queried by path there either). Returns one field error per
- * offending event, with a JSON pointer such as `/body/3/data/a.b`.
+ * (MongoDB 5+ accepts them, but they cannot be queried by path there either), and so is an array directly
+ * inside an array, which FerretDB v1 cannot store. Returns one field error per offending event, with a
+ * JSON pointer such as `/body/3/data/a.b`.
  */
 export function findEventDataErrors(events: readonly AnalyticsEvent[]): FieldError[] {
   const errors: FieldError[] = [];
@@ -38,6 +39,12 @@ function findStructureProblem(value: unknown, path: string, depth: number): Fiel
     const itemPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
     if (!Array.isArray(value) && (key.includes('.') || key.startsWith('$') || key === '')) {
       return { field: itemPath, message: 'is not an allowed key (empty, contains "." or starts with "$")' };
+    }
+    if (Array.isArray(value) && Array.isArray(item)) {
+      return {
+        field: itemPath,
+        message: 'is an array directly inside an array, which the store cannot keep',
+      };
     }
     const problem = findStructureProblem(item, itemPath, depth + 1);
     if (problem) return problem;

@@ -3,6 +3,7 @@ import { type Db, type Filter, MongoBulkWriteError } from 'mongodb';
 import { ensureIndexes } from '../../db/indexes.js';
 import type { MongoTimer } from '../../db/mongo-timer.js';
 import { SERVER_ERROR } from '../../db/server-errors.js';
+import { analyticsErrors } from './analytics.errors.js';
 import {
   EVENTS_COLLECTION,
   type EventDocument,
@@ -67,9 +68,21 @@ export function createEventsRepository(db: Db, timeMongo: MongoTimer): EventsRep
       } catch (error) {
         if (!(error instanceof MongoBulkWriteError)) throw error;
         const writeErrors = [error.writeErrors].flat();
-        // Anything but duplicate ids is a real failure; the caller retries the batch, which is idempotent.
-        if (!writeErrors.every((writeError) => writeError.code === SERVER_ERROR.DUPLICATE_KEY)) throw error;
-        return { inserted: error.result.insertedCount, duplicates: writeErrors.length };
+        const refused = writeErrors.filter((writeError) => writeError.code !== SERVER_ERROR.DUPLICATE_KEY);
+        if (refused.length === 0)
+          return { inserted: error.result.insertedCount, duplicates: writeErrors.length };
+        // A value the store cannot keep is the caller's to change (the checks before the insert name the
+        // ones known); anything else is a real failure, and the caller retries the batch, which is idempotent.
+        if (!refused.every((writeError) => writeError.code === SERVER_ERROR.BAD_VALUE)) throw error;
+        throw analyticsErrors.INVALID_EVENT({
+          detail: `The store refused ${refused.length} of ${batch.length} events; the others are recorded (sent again, they count as duplicates)`,
+          data: {
+            errors: refused.map((writeError) => ({
+              field: `/body/${writeError.index}/data`,
+              message: `cannot be stored: ${writeError.errmsg?.slice(0, 200) ?? 'refused by the store'}`,
+            })),
+          },
+        });
       }
     },
 
