@@ -26,6 +26,7 @@ export {
   type StoreUploadInput,
 } from './store-upload.js';
 export {
+  DOCUMENT_TYPES,
   PHOTO_TYPES,
   SNIFF_BYTES,
   type SniffedType,

@@ -56,7 +56,7 @@ interface ResponseObject {
 }
 
 interface OperationObject {
-  parameters?: Array<{ in?: string }>;
+  parameters?: Array<{ in?: string; schema?: unknown }>;
   requestBody?: unknown;
   security?: unknown[];
   responses?: Record<string, ResponseObject>;
@@ -65,6 +65,53 @@ interface OperationObject {
 interface OpenApiDocumentObject {
   paths?: Record<string, Record<string, unknown>>;
   components?: { schemas?: Record<string, unknown> };
+}
+
+/**
+ * The pattern a request text is declared with when its schema has no pattern, format or fixed values of
+ * its own: the shared guard (`rejectUnstorableText`) refuses the NUL character (U+0000) in every text of a
+ * body, query or path, so the document says so and a client (or a fuzzer) knows such a text is invalid.
+ */
+export const STORABLE_TEXT_PATTERN = '^[^\\u0000]*$';
+
+const COMPONENT_PREFIX = '#/components/schemas/';
+/** Keywords whose values are data, not schemas. */
+const NOT_SCHEMAS = new Set(['enum', 'const', 'default', 'example', 'examples', 'required', 'propertyNames']);
+/** Keywords that already bound a text more tightly than "no NUL". */
+const BOUNDED_TEXT = ['pattern', 'format', 'enum', 'const', 'contentMediaType', 'contentEncoding'];
+
+function declareStorableText(schema: unknown, components: Record<string, unknown>, seen: Set<object>): void {
+  if (typeof schema !== 'object' || schema === null || seen.has(schema)) return;
+  seen.add(schema);
+  if (Array.isArray(schema)) {
+    for (const item of schema) declareStorableText(item, components, seen);
+    return;
+  }
+  const node = schema as Record<string, unknown>;
+  if (typeof node.$ref === 'string' && node.$ref.startsWith(COMPONENT_PREFIX)) {
+    declareStorableText(components[node.$ref.slice(COMPONENT_PREFIX.length)], components, seen);
+  }
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  if (types.includes('string') && !BOUNDED_TEXT.some((keyword) => keyword in node)) {
+    node.pattern = STORABLE_TEXT_PATTERN;
+  }
+  if (types.includes('object') && node.additionalProperties !== false && !('propertyNames' in node)) {
+    node.propertyNames = { pattern: STORABLE_TEXT_PATTERN };
+  }
+  for (const [keyword, value] of Object.entries(node)) {
+    if (!NOT_SCHEMAS.has(keyword)) declareStorableText(value, components, seen);
+  }
+}
+
+/** Declares {@link STORABLE_TEXT_PATTERN} on the texts of an operation's body, query and path parameters. */
+function declareRequestTexts(operation: OperationObject, components: Record<string, unknown>): void {
+  const seen = new Set<object>();
+  for (const parameter of operation.parameters ?? []) {
+    if (parameter.in === 'query' || parameter.in === 'path')
+      declareStorableText(parameter.schema, components, seen);
+  }
+  const body = operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined;
+  for (const media of Object.values(body?.content ?? {})) declareStorableText(media.schema, components, seen);
 }
 
 function problemResponse(status: number, existing: ResponseObject | undefined): ResponseObject {
@@ -109,7 +156,9 @@ export function commonStatusesOf(
  * shared hooks can answer ({@link CommonResponses}), and every 4xx and 5xx answer is declared as
  * `application/problem+json` with the one problem schema (RFC 9457), which is how the error handler
  * sends them. Success responses are left as the routes declare them (binary downloads declare their own
- * media types). Used as `@fastify/swagger`'s `transformObject`; it changes the document in place.
+ * media types). Request texts that the shared guard would refuse for a NUL character say so
+ * ({@link STORABLE_TEXT_PATTERN}). Used as `@fastify/swagger`'s `transformObject`; it changes the document
+ * in place.
  */
 export function exactOpenApiDocument<T extends object>(
   document: T,
@@ -125,6 +174,7 @@ export function exactOpenApiDocument<T extends object>(
     for (const [method, value] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue;
       const operation = value as OperationObject;
+      declareRequestTexts(operation, schemas);
       const responses = { ...operation.responses };
       for (const status of commonStatusesOf(path, operation, common)) {
         const key = String(status);

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHealth } from '../../src/health/health.js';
 import { createHttpApp, type HttpApp } from '../../src/http/create-http-app.js';
+import { STORABLE_TEXT_PATTERN } from '../../src/http/openapi-contract.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 
@@ -50,6 +51,27 @@ async function build(commonResponses?: { byPathPrefix?: Record<string, number[]>
     { schema: { params: Type.Object({ id: Type.String({ maxLength: 36 }) }) } },
     async () => ({ ok: true }),
   );
+  app.put(
+    '/notes',
+    {
+      schema: {
+        querystring: Type.Object({ q: Type.Optional(Type.String()) }),
+        headers: Type.Object({ 'x-tag': Type.Optional(Type.String()) }),
+        body: Type.Object(
+          {
+            text: Type.String({ maxLength: 100 }),
+            code: Type.String({ pattern: '^[a-z]+$' }),
+            kind: Type.Union([Type.Literal('a'), Type.Literal('b')]),
+            at: Type.String({ format: 'date-time' }),
+            tags: Type.Array(Type.String()),
+            meta: Type.Record(Type.String(), Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async () => ({ ok: true }),
+  );
   const response = await app.inject({ method: 'GET', url: '/docs/json' });
   const document = response.json() as {
     paths: Record<string, Record<string, Operation>>;
@@ -91,6 +113,42 @@ describe('the exact OpenAPI document', () => {
     const { document } = await build({ byPathPrefix: { '/things': [429] } });
     expect(document.paths['/things']?.post?.responses).toHaveProperty('429');
     expect(document.paths['/things/{id}']?.get?.responses).toHaveProperty('429');
+  });
+});
+
+describe('texts in the request', () => {
+  const storable = { pattern: STORABLE_TEXT_PATTERN };
+
+  it('are declared without NUL (the guard refuses it) where nothing bounds them already', async () => {
+    const { document } = await build();
+    const put = document.paths['/notes']?.put as unknown as {
+      parameters: Array<{ in: string; name: string; schema: Record<string, unknown> }>;
+      requestBody: { content: { 'application/json': { schema: { properties: Record<string, object> } } } };
+    };
+    const body = put.requestBody.content['application/json'].schema;
+    expect(body.properties.text).toMatchObject({ type: 'string', maxLength: 100, ...storable });
+    expect(body.properties.code).toMatchObject({ pattern: '^[a-z]+$' });
+    expect(body.properties.at).not.toHaveProperty('pattern');
+    expect(JSON.stringify(body.properties.kind)).not.toContain(STORABLE_TEXT_PATTERN);
+    expect(body.properties.tags).toMatchObject({ items: storable });
+    expect(body.properties.meta).toMatchObject({ propertyNames: storable });
+    expect(body).not.toHaveProperty('propertyNames');
+    const query = put.parameters.find((parameter) => parameter.name === 'q');
+    const header = put.parameters.find((parameter) => parameter.name === 'x-tag');
+    expect(query?.schema).toMatchObject(storable);
+    expect(header?.schema).not.toHaveProperty('pattern');
+  });
+
+  it('match what the guard does: a NUL is refused with 422, any other text taken', async () => {
+    const pattern = new RegExp(STORABLE_TEXT_PATTERN, 'u');
+    expect(pattern.test('caf\u00e9 \u{1f600}\n\t')).toBe(true);
+    expect(pattern.test('a\u0000b')).toBe(false);
+    const { app } = await build();
+    const note = { text: 'a\u0000b', code: 'x', kind: 'a', at: '2026-12-04T00:00:00Z', tags: [], meta: {} };
+    const refused = await app.inject({ method: 'PUT', url: '/notes', payload: note });
+    expect(refused.statusCode).toBe(422);
+    const taken = await app.inject({ method: 'PUT', url: '/notes', payload: { ...note, text: 'ab' } });
+    expect(taken.statusCode).toBe(200);
   });
 });
 

@@ -1,5 +1,5 @@
 import { BinaryResponse, type BlobByteRange, EmptyResponse } from '@flotilla/contracts';
-import { PHOTO_TYPES } from '@flotilla/intake';
+import { DOCUMENT_TYPES, PHOTO_TYPES } from '@flotilla/intake';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
 import { Type } from 'typebox';
 import { authenticate, bearerSecurity, currentUser } from '../../../http/auth.js';
@@ -38,15 +38,18 @@ function attachmentName(filename: string): string {
   return `inline; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-/** What each file may be: the photo as uploaded; the result and thumbnail as the worker encodes them. */
+/**
+ * What each file may be: the photo or, for a knowledge upload's job, the document as uploaded; the result
+ * and thumbnail as the worker encodes them.
+ */
 const FILE_TYPES: Record<MediaFileKind, readonly string[]> = {
-  original: PHOTO_TYPES,
+  original: [...PHOTO_TYPES, ...DOCUMENT_TYPES],
   result: ['image/jpeg', 'image/webp'],
   thumbnail: ['image/jpeg', 'image/webp'],
 };
 
 const DESCRIPTIONS: Record<MediaFileKind, string> = {
-  original: 'The uploaded file, as received.',
+  original: 'The uploaded file, as received (a photo, or the document of a knowledge upload).',
   result: 'The processed photo (once the job has succeeded).',
   thumbnail: 'The thumbnail (once the job has succeeded).',
 };
