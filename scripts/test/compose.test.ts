@@ -342,6 +342,29 @@ function parseDockerfile(text: string): Instruction[] {
   return instructions;
 }
 
+/**
+ * The telemetry bootstrap is imported by its file in the image (`/app/packages/platform/` plus the
+ * package's `./telemetry` export), not by the package name: the development override runs the sources
+ * under the `flotilla-source` condition, where the name resolves to a TypeScript file that Node cannot
+ * load before tsx; the compiled file is in the build stage and in the runtime image alike.
+ */
+function checkTelemetryImport(project: Project): string[] {
+  const exports = JSON.parse(read('packages/platform/package.json')).exports['./telemetry'];
+  const expected = `/app/packages/platform/${String(exports.default).replace(/^\.\//, '')}`;
+  const problems: string[] = [];
+  if (!existsSync(join(repoRoot, 'packages/platform', String(exports['flotilla-source'])))) {
+    problems.push('packages/platform has no telemetry bootstrap source');
+  }
+  for (const [name, svc] of Object.entries(project.services)) {
+    const options = String(svc.environment?.NODE_OPTIONS ?? '');
+    for (const [, specifier] of options.matchAll(/--import[= ](\S+)/g)) {
+      if (specifier !== expected)
+        problems.push(`${name}: NODE_OPTIONS imports ${specifier}, not ${expected}`);
+    }
+  }
+  return problems;
+}
+
 function checkDockerfile(text: string, ports: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   const all = parseDockerfile(text);
@@ -494,6 +517,13 @@ describe('docker-compose.yml and its overlays', () => {
         service(p, 'gateway').volumes = [
           './infrastructure/nginx/gateway.conf.template:/etc/nginx/templates/x.template',
         ];
+      },
+    ],
+    [
+      'the telemetry bootstrap is imported by its compiled file, which every image stage has',
+      checkTelemetryImport,
+      (p) => {
+        env(service(p, 'api')).NODE_OPTIONS = '--import @flotilla/platform/telemetry';
       },
     ],
   ];
