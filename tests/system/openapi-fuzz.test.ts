@@ -115,7 +115,7 @@ suite('the OpenAPI documents, fuzzed against the running services', () => {
           baseUrl: system.services.dataMongoUrl,
           token: system.services.tokens.api,
         }),
-        2.5,
+        3,
       );
     },
     CASE_TIMEOUT_MS,

@@ -19,7 +19,8 @@ export interface MultipartUpload {
 /**
  * Reads the one file of a `multipart/form-data` request as a stream (the multipart plugin is registered
  * with tight limits: one file, a few short fields). The file is cut off one byte past `maxBytes`, so the
- * size limit downstream sees the overflow. Text fields count only when they precede the file.
+ * size limit downstream sees the overflow. Text fields count only when they precede the file, and each
+ * once (a field sent twice is a 422).
  */
 export async function readMultipartFile(request: FastifyRequest, maxBytes: number): Promise<MultipartUpload> {
   if (!request.isMultipart()) {
@@ -41,7 +42,13 @@ export async function readMultipartFile(request: FastifyRequest, maxBytes: numbe
   if (!part) throw uploadErrors.NO_FILE({ detail: 'Send one file part (any field name) in the form.' });
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(part.fields)) {
-    const field = Array.isArray(value) ? value[0] : value;
+    const texts = [value].flat().filter((field) => field?.type === 'field');
+    // A text field is one value: sent twice, which one was meant is not for the server to guess.
+    if (texts.length > 1) {
+      const errors = [{ field: `/body/${name}`, message: 'must be sent once' }];
+      throw platformErrors.VALIDATION({ detail: `/body/${name} must be sent once`, data: { errors } });
+    }
+    const [field] = texts;
     if (field && field.type === 'field' && typeof field.value === 'string') fields[name] = field.value;
   }
   return { file: { filename: safeFilename(part.filename), stream: part.file }, fields };

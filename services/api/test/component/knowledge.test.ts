@@ -135,6 +135,27 @@ describe('uploading a document', () => {
     expect(after.items).toHaveLength(before.items.length);
   });
 
+  it('refuses a title sent twice with 422 naming the field, storing nothing', async () => {
+    const before = (
+      await harness.inject({ url: '/api/v1/knowledge/documents', headers: alice.headers })
+    ).json();
+    const refused = await uploadForm(
+      alice,
+      multipartBody([
+        { name: 'title', value: 'One' },
+        { name: 'title', value: 'Two' },
+        { name: 'file', filename: 'notes.txt', content: Buffer.from('a note') },
+      ]),
+    );
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json().errors).toEqual([{ field: '/body/title', message: 'must be sent once' }]);
+    const after = (
+      await harness.inject({ url: '/api/v1/knowledge/documents', headers: alice.headers })
+    ).json();
+    expect(after.items).toHaveLength(before.items.length);
+  });
+
   it('answers 415 for a photo (pointing to /media), an executable named .txt, or text that is not UTF-8', async () => {
     const photo = await uploadForm(alice, fileForm('notes.txt', pngImage(), 'text/plain'));
     expect(photo.statusCode).toBe(415);
