@@ -180,6 +180,127 @@ describe('the outbox', () => {
     expect(await metricValue(registry, 'outbox_published_total', { result: 'ok' })).toBeGreaterThan(0);
   });
 
+  it("publishes a batch of many users' events at once, each user's in the order they were stored", async () => {
+    const users = Array.from({ length: 10 }, () => newId());
+    const stored: OutboxEvent[] = [];
+    for (let version = 1; version <= 4; version += 1) {
+      for (const userId of users) {
+        const event = registered(userId);
+        stored.push(
+          version === 1
+            ? event
+            : {
+                envelope: {
+                  ...event.envelope,
+                  event_type: 'user.updated',
+                  data: { user_id: userId, version, changed: ['display_name'], status: 'active' },
+                },
+              },
+        );
+      }
+    }
+    // One transaction, one wake-up: the relay claims them together.
+    await service.deps.database.db
+      .transaction()
+      .execute((trx) => service.deps.outbox.repository.store(trx, stored));
+    await waitFor('every event on the broker', () =>
+      stored.every((event) => bodiesOf(event.envelope.event_id).length > 0),
+    );
+    for (const userId of users) {
+      const versions = received
+        .map(
+          (message) =>
+            JSON.parse(message.content.toString()) as { user_id?: string; data: { version?: number } },
+        )
+        .filter((envelope) => envelope.user_id === userId)
+        .map((envelope) => envelope.data.version ?? 1);
+      expect(versions, `events of ${userId}`).toEqual([1, 2, 3, 4]);
+    }
+  });
+
+  it("publishes a user's events in the order they were stored: one that cannot be published yet holds back the user's later ones, not other users'", async () => {
+    // While no queue is bound for telegram.linked, it is unroutable (a mandatory publish comes back).
+    const analytics = 'q.worker.analytics';
+    await channel.unbindQueue(analytics, 'events', '#');
+    await channel.unbindQueue('test.observer', 'events', '#');
+    await channel.bindQueue('test.observer', 'events', 'user.*');
+    try {
+      const user = await service.app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: service.auth,
+        payload: userBody(),
+      });
+      const userId = user.json().id as string;
+      const linked: OutboxEvent = {
+        envelope: {
+          ...registered(userId).envelope,
+          event_type: 'telegram.linked',
+          data: { user_id: userId, telegram_id: 4_200_000_001 },
+        },
+      };
+      const updated: OutboxEvent = {
+        envelope: {
+          ...registered(userId).envelope,
+          event_type: 'user.updated',
+          data: { user_id: userId, version: 3, changed: ['display_name'], status: 'active' },
+        },
+      };
+      for (const [name, event] of [
+        ['Linked', linked],
+        ['Renamed', updated],
+      ] as const) {
+        const patched = await service.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/users/${userId}`,
+          headers: service.auth,
+          payload: { display_name: name, events: [event] },
+        });
+        expect(patched.statusCode).toBe(200);
+      }
+      // Another user's event is not held back by this one's.
+      const otherId = newId();
+      const other = registered(otherId);
+      await service.app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: service.auth,
+        payload: { ...userBody(), id: otherId, events: [other] },
+      });
+      await waitFor(
+        "the other user's event on the broker",
+        () => bodiesOf(other.envelope.event_id).length > 0,
+      );
+      await waitFor('telegram.linked refused once', async () => {
+        const row = await service.deps.database.db
+          .selectFrom('outbox')
+          .select(['attempts', 'sentAt'])
+          .where('eventId', '=', linked.envelope.event_id)
+          .executeTakeFirst();
+        return (row?.attempts ?? 0) >= 1 && row?.sentAt === null;
+      });
+      expect(bodiesOf(updated.envelope.event_id)).toHaveLength(0);
+
+      // A queue is bound for it now: the relay's next attempt publishes it, then the update behind it.
+      await channel.bindQueue('test.observer', 'events', 'telegram.linked');
+      await waitFor(
+        'both events on the broker',
+        () => bodiesOf(updated.envelope.event_id).length > 0,
+        20_000,
+      );
+      const order = received
+        .map((message) => message.properties.messageId as string)
+        .filter((id) => id === linked.envelope.event_id || id === updated.envelope.event_id);
+      expect(order[0]).toBe(linked.envelope.event_id);
+      expect(order.indexOf(updated.envelope.event_id)).toBeGreaterThan(0);
+    } finally {
+      await channel.unbindQueue('test.observer', 'events', 'telegram.linked').catch(() => undefined);
+      await channel.unbindQueue('test.observer', 'events', 'user.*').catch(() => undefined);
+      await channel.bindQueue('test.observer', 'events', '#');
+      await channel.bindQueue(analytics, 'events', '#');
+    }
+  }, 40_000);
+
   it('keeps taking writes while the broker is unreachable, and publishes what waited once it is back', async () => {
     const registry = service.deps.runtime.metrics.registry;
     const user = encodeURIComponent(decodeURIComponent(new URL(vhost.url).username));

@@ -11,8 +11,14 @@ export interface PendingEvent {
   attempts: number;
 }
 
-/** What publishing one claimed event came to. */
-export type RelayOutcome = { sent: true } | { sent: false; error: string; retryInMs: number };
+/**
+ * What publishing one claimed event came to: sent; not sent (tried again in `retryInMs`); or held back
+ * untried, behind an earlier event of its user that was not sent (the row is left as it was).
+ */
+export type RelayOutcome =
+  | { sent: true }
+  | { sent: false; error: string; retryInMs: number }
+  | { sent: false; heldBack: true };
 
 /** The pending part of the outbox, for metrics. */
 export interface OutboxBacklog {
@@ -51,7 +57,9 @@ export class OutboxRepository {
   /**
    * Claims up to `limit` due events (oldest first) with `FOR UPDATE SKIP LOCKED`, so relays of several
    * replicas never take the same rows, hands them to `publish`, and in the same transaction marks each
-   * one sent or schedules its next attempt. Returns how many were claimed.
+   * one sent or schedules its next attempt. An event waiting for a later attempt holds back the later
+   * events of its user (the envelope's `user_id`): they are not claimed before it is sent, so a user's
+   * events go out in the order they were stored. Returns how many were claimed.
    */
   async relayDue(
     limit: number,
@@ -70,6 +78,15 @@ export class OutboxRepository {
         ])
         .where('sentAt', 'is', null)
         .where('nextAttemptAt', '<=', sql<Date>`now()`)
+        // Not behind an earlier event of the same user that waits for its next attempt (few rows: the
+        // pending index's not-yet-due part).
+        .where(
+          sql<boolean>`NOT EXISTS (
+            SELECT 1 FROM outbox earlier
+            WHERE earlier.sent_at IS NULL AND earlier.next_attempt_at > now()
+              AND earlier.envelope->>'user_id' = outbox.envelope->>'user_id'
+              AND (earlier.created_at, earlier.event_id) < (outbox.created_at, outbox.event_id))`,
+        )
         .orderBy('createdAt')
         .orderBy('eventId')
         .limit(limit)
@@ -95,7 +112,7 @@ export class OutboxRepository {
       }
       for (const [index, row] of rows.entries()) {
         const outcome = outcomes[index];
-        if (!outcome || outcome.sent) continue;
+        if (!outcome || outcome.sent || 'heldBack' in outcome) continue;
         await trx
           .updateTable('outbox')
           .set({
