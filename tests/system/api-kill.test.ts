@@ -190,7 +190,8 @@ describe('api killed between its writes and their events', () => {
     expect(
       answered.filter((end) => end.status !== success[end.kind]).map((end) => JSON.stringify(end)),
     ).toEqual([]);
-    expect(killed).toHaveLength(KILLS);
+    // Each kill cut requests in flight (the moment a write may be done and its answer not yet sent).
+    expect(killed.filter((kill) => Object.keys(kill.inFlight).length === 0)).toEqual([]);
 
     // The relay drained: nothing waits in the outbox; every job ended.
     await waitUntil('the outbox drained', async () => (await pendingEvents()) === 0, 60_000);

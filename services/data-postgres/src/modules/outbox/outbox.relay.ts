@@ -116,7 +116,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const [index, event] of events.entries()) {
       const userId = (event.envelope as { user_id?: unknown }).user_id;
       const key = typeof userId === 'string' ? `user:${userId}` : `event:${event.eventId}`;
-      byUser.set(key, [...(byUser.get(key) ?? []), index]);
+      const chain = byUser.get(key);
+      if (chain) chain.push(index);
+      else byUser.set(key, [index]);
     }
     await Promise.all(
       [...byUser.values()].map(async (indexes) => {
