@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { OutboxEvent } from '@flotilla/contracts';
 import { newId } from '@flotilla/platform';
 import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestVhost,
@@ -300,6 +301,76 @@ describe('the outbox', () => {
       await channel.bindQueue(analytics, 'events', '#');
     }
   }, 40_000);
+
+  it("holds back a user's later events while another relay holds an earlier one, and publishes both in order once it is free", async () => {
+    const db = service.deps.database.db;
+    const userId = newId();
+    const first = registered(userId);
+    const second: OutboxEvent = {
+      envelope: {
+        ...registered(userId).envelope,
+        event_type: 'user.updated',
+        data: { user_id: userId, version: 2, changed: ['display_name'], status: 'active' },
+      },
+    };
+    // The first is stored not yet due, so no relay takes it before it is locked below.
+    await db.transaction().execute(async (trx) => {
+      await service.deps.outbox.repository.store(trx, [first, second]);
+      await trx
+        .updateTable('outbox')
+        .set({ nextAttemptAt: sql<Date>`now() + interval '1 hour'` })
+        .where('eventId', '=', first.envelope.event_id)
+        .execute();
+    });
+    // Another relay's claim, as its row lock: FOR KEY SHARE makes this relay's FOR UPDATE SKIP LOCKED
+    // skip the row, yet lets the row be made due.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM outbox WHERE event_id = ${first.envelope.event_id} FOR KEY SHARE`.execute(trx);
+      locked();
+      await released;
+    });
+    try {
+      await lockTaken;
+      await db
+        .updateTable('outbox')
+        .set({ nextAttemptAt: sql<Date>`now()` })
+        .where('eventId', '=', first.envelope.event_id)
+        .execute();
+      // Several of the relay's looks (every 200 ms here, and on every wake-up) go by; another user's
+      // event goes out meanwhile.
+      const otherId = newId();
+      const other = registered(otherId);
+      await service.app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: service.auth,
+        payload: { ...userBody(), id: otherId, events: [other] },
+      });
+      await waitFor(
+        "the other user's event on the broker",
+        () => bodiesOf(other.envelope.event_id).length > 0,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(bodiesOf(second.envelope.event_id)).toHaveLength(0);
+      expect(bodiesOf(first.envelope.event_id)).toHaveLength(0);
+    } finally {
+      release();
+      await holder;
+    }
+    await waitFor('both events on the broker', () => bodiesOf(second.envelope.event_id).length > 0);
+    const order = received
+      .map((message) => message.properties.messageId as string)
+      .filter((id) => id === first.envelope.event_id || id === second.envelope.event_id);
+    expect(order).toEqual([first.envelope.event_id, second.envelope.event_id]);
+  });
 
   it('keeps taking writes while the broker is unreachable, and publishes what waited once it is back', async () => {
     const registry = service.deps.runtime.metrics.registry;

@@ -48,10 +48,9 @@ const RETENTION_EVERY_MS = 60_000;
  * 4. on a database failure, backs off (up to 5 s) and tries again.
  * A user's events (the envelope's `user_id`) go out in the order they were stored: within a batch they
  * are published one after the other, each once the previous one is confirmed, and after one that was
- * not sent the rest wait, untried, with the events stored after them (see
- * {@link OutboxRepository.relayDue}); events of different users are published at once, pipelined on the
- * one confirm channel. (With several replicas, two relays may still publish one user's events at the
- * same time.) A crash between the publish and the commit publishes the event again later: consumers are
+ * not sent the rest wait, untried, with the events stored after them; events behind one that another
+ * replica's relay holds wait for it (see {@link OutboxRepository.relayDue}). Events of different users
+ * are published at once, pipelined on the one confirm channel. A crash between the publish and the commit publishes the event again later: consumers are
  * idempotent by event id. Sent events are deleted after `retentionSeconds`.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -114,8 +113,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const outcomes: RelayOutcome[] = [];
     const byUser = new Map<string, number[]>();
     for (const [index, event] of events.entries()) {
-      const userId = (event.envelope as { user_id?: unknown }).user_id;
-      const key = typeof userId === 'string' ? `user:${userId}` : `event:${event.eventId}`;
+      const key = event.userId === null ? `event:${event.eventId}` : `user:${event.userId}`;
       const chain = byUser.get(key);
       if (chain) chain.push(index);
       else byUser.set(key, [index]);
@@ -145,9 +143,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       try {
-        const claimed = await repository.relayDue(batchSize, publishBatch);
+        const round = await repository.relayDue(batchSize, publishBatch);
         dbFailures = 0;
-        if (claimed === batchSize) continue;
+        // A full batch: more may wait. Events held back behind another relay's: look again shortly.
+        if (round.claimed === batchSize && round.heldBack < round.claimed) continue;
+        if (round.heldBack > 0) {
+          await pause(CONNECTED_CHECK_MS);
+          continue;
+        }
       } catch (error) {
         dbFailures += 1;
         logger.warn({ err: error }, 'outbox relay could not read the outbox');
