@@ -217,6 +217,12 @@ describe('the outbox', () => {
         .map((envelope) => envelope.data.version ?? 1);
       expect(versions, `events of ${userId}`).toEqual([1, 2, 3, 4]);
     }
+    // An event about no user in particular goes on its own.
+    const { user_id: _none, ...anonymous } = registered(newId()).envelope;
+    await service.deps.database.db
+      .transaction()
+      .execute((trx) => service.deps.outbox.repository.store(trx, [{ envelope: anonymous }]));
+    await waitFor('the event without a user on the broker', () => bodiesOf(anonymous.event_id).length > 0);
   });
 
   it("publishes a user's events in the order they were stored: one that cannot be published yet holds back the user's later ones, not other users'", async () => {
