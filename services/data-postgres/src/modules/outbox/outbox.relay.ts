@@ -50,8 +50,9 @@ const RETENTION_EVERY_MS = 60_000;
  * are published one after the other, each once the previous one is confirmed, and after one that was
  * not sent the rest wait, untried, with the events stored after them; events behind one that another
  * replica's relay holds wait for it (see {@link OutboxRepository.relayDue}). Events of different users
- * are published at once, pipelined on the one confirm channel. A crash between the publish and the commit publishes the event again later: consumers are
- * idempotent by event id. Sent events are deleted after `retentionSeconds`.
+ * are published at once, pipelined on the one confirm channel. A crash between the publish and the
+ * commit publishes the event again later: consumers are idempotent by event id. Sent events are deleted
+ * after `retentionSeconds`.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { repository, messaging, logger, batchSize } = options;
