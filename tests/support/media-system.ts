@@ -48,10 +48,11 @@ export interface MediaSystem {
   restartWorker(signal?: NodeJS.Signals): Promise<ServiceProcess>;
   dataPostgres: DataPostgresClient;
   /**
-   * Stops the api or the worker (SIGTERM), waits for its exit code, starts it again on the same port with
-   * the same environment and waits until it is ready; `api` / `worker` then name the new process.
+   * Stops the api or the worker (SIGTERM, its clean shutdown; or `signal`, e.g. SIGKILL: no shutdown at
+   * all), waits for its exit, starts it again on the same port with the same environment and waits until
+   * it is ready; `api` / `worker` then name the new process. `exitCode` is null for a killed process.
    */
-  restart(name: 'api' | 'worker'): Promise<{ exitCode: number | null }>;
+  restart(name: 'api' | 'worker', signal?: NodeJS.Signals): Promise<{ exitCode: number | null }>;
   /** Registers a user through the api and logs it in. */
   registerUser(): Promise<LoadUser>;
   /**
@@ -191,9 +192,10 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
       return next;
     },
     dataPostgres,
-    async restart(name) {
+    async restart(name, signal = 'SIGTERM') {
       const old = running[name];
-      await stopServiceProcess(old);
+      if (signal === 'SIGTERM') await stopServiceProcess(old);
+      else if (old.child.exitCode === null && old.child.signalCode === null) old.child.kill(signal);
       const exitCode = await old.exited;
       const fresh = startService(old.name, old.port, old.env);
       running = { ...running, [name]: fresh };

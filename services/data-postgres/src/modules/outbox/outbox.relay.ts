@@ -46,8 +46,13 @@ const RETENTION_EVERY_MS = 60_000;
  * 3. on a publish that failed for lack of a connection, leaves the event due at once; on any other
  *    failure (unroutable, rejected) retries it with exponential backoff up to a minute;
  * 4. on a database failure, backs off (up to 5 s) and tries again.
- * A crash between the publish and the commit publishes the event again later: consumers are
- * idempotent by event id. Sent events are deleted after `retentionSeconds`.
+ * A user's events (the envelope's `user_id`) go out in the order they were stored: within a batch they
+ * are published one after the other, each once the previous one is confirmed, and after one that was
+ * not sent the rest wait, untried, with the events stored after them; events behind one that another
+ * replica's relay holds wait for it (see {@link OutboxRepository.relayDue}). Events of different users
+ * are published at once, pipelined on the one confirm channel. A crash between the publish and the
+ * commit publishes the event again later: consumers are idempotent by event id. Sent events are deleted
+ * after `retentionSeconds`.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { repository, messaging, logger, batchSize } = options;
@@ -104,6 +109,33 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  /** Publishes a claimed batch: each user's events in order, different users' at once. */
+  async function publishBatch(events: readonly PendingEvent[]): Promise<RelayOutcome[]> {
+    const outcomes: RelayOutcome[] = [];
+    const byUser = new Map<string, number[]>();
+    for (const [index, event] of events.entries()) {
+      const key = event.userId === null ? `event:${event.eventId}` : `user:${event.userId}`;
+      const chain = byUser.get(key);
+      if (chain) chain.push(index);
+      else byUser.set(key, [index]);
+    }
+    await Promise.all(
+      [...byUser.values()].map(async (indexes) => {
+        let blocked = false;
+        for (const index of indexes) {
+          if (blocked) {
+            outcomes[index] = { sent: false, heldBack: true };
+            continue;
+          }
+          const outcome = await publishOne(events[index] as PendingEvent);
+          outcomes[index] = outcome;
+          blocked = !outcome.sent;
+        }
+      }),
+    );
+    return outcomes;
+  }
+
   async function run(): Promise<void> {
     let dbFailures = 0;
     while (!stopped) {
@@ -112,9 +144,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       try {
-        const claimed = await repository.relayDue(batchSize, (events) => Promise.all(events.map(publishOne)));
+        const round = await repository.relayDue(batchSize, publishBatch);
         dbFailures = 0;
-        if (claimed === batchSize) continue;
+        // A full batch: more may wait. Events held back behind another relay's: look again shortly.
+        if (round.claimed === batchSize && round.heldBack < round.claimed) continue;
+        if (round.heldBack > 0) {
+          await pause(CONNECTED_CHECK_MS);
+          continue;
+        }
       } catch (error) {
         dbFailures += 1;
         logger.warn({ err: error }, 'outbox relay could not read the outbox');

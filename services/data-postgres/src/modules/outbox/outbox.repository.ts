@@ -8,11 +8,45 @@ export interface PendingEvent {
   eventType: string;
   envelope: unknown;
   headers: Record<string, string>;
+  /** The envelope's `user_id`: the user whose events go out in order. */
+  userId: string | null;
   attempts: number;
 }
 
-/** What publishing one claimed event came to. */
-export type RelayOutcome = { sent: true } | { sent: false; error: string; retryInMs: number };
+/**
+ * What publishing one claimed event came to: sent; not sent (tried again in `retryInMs`); or held back
+ * untried, behind an earlier event of its user that was not sent (the row is left as it was).
+ */
+export type RelayOutcome =
+  | { sent: true }
+  | { sent: false; error: string; retryInMs: number }
+  | { sent: false; heldBack: true };
+
+/** What one claim came to: events claimed, and how many of them were held back (not tried). */
+export interface RelayRound {
+  claimed: number;
+  heldBack: number;
+}
+
+/**
+ * Users of `rows` with an unsent event stored before their first claimed one: claimed by another relay
+ * (so skipped by this claim), it must go out first. One index lookup per user (`outbox_pending_user_idx`).
+ */
+async function blockedUsers(db: Db, rows: readonly PendingEvent[]): Promise<Set<string>> {
+  const firsts = new Map<string, string>();
+  for (const row of rows)
+    if (row.userId !== null && !firsts.has(row.userId)) firsts.set(row.userId, row.eventId);
+  if (firsts.size === 0) return new Set();
+  const result = await sql<{ blocked: string }>`
+    SELECT head.envelope ->> 'user_id' AS blocked FROM outbox head
+    WHERE head.event_id = ANY(${[...firsts.values()]}::uuid[])
+      AND EXISTS (
+        SELECT 1 FROM outbox earlier
+        WHERE earlier.sent_at IS NULL
+          AND earlier.envelope ->> 'user_id' = head.envelope ->> 'user_id'
+          AND (earlier.created_at, earlier.event_id) < (head.created_at, head.event_id))`.execute(db);
+  return new Set(result.rows.map((row) => row.blocked));
+}
 
 /** The pending part of the outbox, for metrics. */
 export interface OutboxBacklog {
@@ -51,12 +85,15 @@ export class OutboxRepository {
   /**
    * Claims up to `limit` due events (oldest first) with `FOR UPDATE SKIP LOCKED`, so relays of several
    * replicas never take the same rows, hands them to `publish`, and in the same transaction marks each
-   * one sent or schedules its next attempt. Returns how many were claimed.
+   * one sent or schedules its next attempt. A user's events (the envelope's `user_id`) go out in the
+   * order they were stored: an event waiting for a later attempt keeps the user's later events from
+   * being claimed, and claimed events behind an earlier unsent one that another relay holds are not
+   * published (held back, left as they were) until it is sent.
    */
   async relayDue(
     limit: number,
     publish: (events: PendingEvent[]) => Promise<RelayOutcome[]>,
-  ): Promise<number> {
+  ): Promise<RelayRound> {
     return this.db.transaction().execute(async (trx) => {
       // As text: the CamelCasePlugin would rename the keys inside a json value (`event_id`).
       const stored = await trx
@@ -66,25 +103,41 @@ export class OutboxRepository {
           'eventType',
           sql<string>`envelope::text`.as('envelopeText'),
           sql<string>`headers::text`.as('headersText'),
+          sql<string | null>`envelope ->> 'user_id'`.as('userId'),
           'attempts',
         ])
         .where('sentAt', 'is', null)
         .where('nextAttemptAt', '<=', sql<Date>`now()`)
+        // Not behind an earlier event of the same user that waits for its next attempt.
+        .where(
+          sql<boolean>`NOT EXISTS (
+            SELECT 1 FROM outbox earlier
+            WHERE earlier.sent_at IS NULL AND earlier.next_attempt_at > now()
+              AND earlier.envelope ->> 'user_id' = outbox.envelope ->> 'user_id'
+              AND (earlier.created_at, earlier.event_id) < (outbox.created_at, outbox.event_id))`,
+        )
         .orderBy('createdAt')
         .orderBy('eventId')
         .limit(limit)
         .forUpdate()
         .skipLocked()
         .execute();
-      if (stored.length === 0) return 0;
+      if (stored.length === 0) return { claimed: 0, heldBack: 0 };
       const rows: PendingEvent[] = stored.map((row) => ({
         eventId: row.eventId,
         eventType: row.eventType,
         envelope: JSON.parse(row.envelopeText) as unknown,
         headers: JSON.parse(row.headersText) as Record<string, string>,
+        userId: row.userId,
         attempts: row.attempts,
       }));
-      const outcomes = await publish(rows);
+      const blocked = await blockedUsers(trx, rows);
+      const publishable = rows.filter((row) => row.userId === null || !blocked.has(row.userId));
+      const published = publishable.length > 0 ? await publish(publishable) : [];
+      const outcomeOf = new Map(publishable.map((row, index) => [row.eventId, published[index]]));
+      const outcomes = rows.map(
+        (row): RelayOutcome => outcomeOf.get(row.eventId) ?? { sent: false, heldBack: true },
+      );
       const sent = rows.filter((_, index) => outcomes[index]?.sent === true).map((row) => row.eventId);
       if (sent.length > 0) {
         await trx
@@ -95,7 +148,7 @@ export class OutboxRepository {
       }
       for (const [index, row] of rows.entries()) {
         const outcome = outcomes[index];
-        if (!outcome || outcome.sent) continue;
+        if (!outcome || outcome.sent || 'heldBack' in outcome) continue;
         await trx
           .updateTable('outbox')
           .set({
@@ -106,7 +159,7 @@ export class OutboxRepository {
           .where('eventId', '=', row.eventId)
           .execute();
       }
-      return rows.length;
+      return { claimed: rows.length, heldBack: outcomes.filter((outcome) => 'heldBack' in outcome).length };
     });
   }
 
