@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { WORKER_MALLOC } from '../../../scripts/lib/services.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
@@ -62,7 +63,8 @@ export function baseServiceEnv(): NodeJS.ProcessEnv {
 
 /**
  * Starts `services/<name>/src/main.ts` in its own Node process (TypeScript loaded by tsx), with the
- * telemetry bootstrap loaded first as in production (inactive unless the env configures tracing).
+ * telemetry bootstrap loaded first as in production (inactive unless the env configures tracing), and the
+ * worker with the malloc settings its image and the launcher give it (unless `env` names others).
  * `nodeArgs` go to Node before the others (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry).
  */
 export function startService(
@@ -81,7 +83,7 @@ export function startService(
   ];
   const child = spawn(process.execPath, [...args, 'src/main.ts'], {
     cwd: join(repoRoot, 'services', name),
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...(name === 'worker' && WORKER_MALLOC), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
