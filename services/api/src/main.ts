@@ -15,6 +15,7 @@ boot(async () => {
     host: config.host,
     port: config.port,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    connectionDrainMs: config.shutdownDrainMs,
     closers: deps.closers,
   });
 });

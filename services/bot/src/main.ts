@@ -21,6 +21,7 @@ boot(async () => {
     host: config.host,
     port: config.port,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    connectionDrainMs: config.shutdownDrainMs,
     closers: deps.closers,
   }));
   // Liveness answers while connecting; readiness once the broker and the data services answer.

@@ -20,6 +20,7 @@ boot(async () => {
     host: config.host,
     port: config.port,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    connectionDrainMs: config.shutdownDrainMs,
     closers: deps.closers,
   });
 });

@@ -45,6 +45,13 @@ export function commonEnv(defaultPort: number) {
       default: 10_000,
       description: 'Upper bound for a graceful shutdown; past it the process exits 1.',
     }),
+    SHUTDOWN_DRAIN_MS: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1000,
+      description:
+        'During a graceful shutdown, how long kept-alive connections get to close by themselves (requests on them are still served, answered with Connection: close) before idle ones are closed; at most half of SHUTDOWN_TIMEOUT_MS.',
+    }),
     HTTP_BODY_LIMIT_BYTES: Type.Integer({
       minimum: 1024,
       maximum: 100 * 1024 * 1024,
@@ -98,6 +105,8 @@ export interface CommonConfig {
   logLevel: string;
   logPretty: boolean;
   shutdownTimeoutMs: number;
+  /** `SHUTDOWN_DRAIN_MS`: the kept-alive connections' drain during a graceful shutdown. */
+  shutdownDrainMs: number;
   bodyLimitBytes: number;
 }
 
@@ -110,6 +119,7 @@ export function toCommonConfig(env: Static<TObject<ReturnType<typeof commonEnv>>
     logLevel: env.LOG_LEVEL,
     logPretty: env.LOG_PRETTY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
   };
 }

@@ -2,6 +2,7 @@ import type { Health } from '../health/health.js';
 import type { HttpApp } from '../http/create-http-app.js';
 import type { Logger } from '../logging/logger.js';
 import { flushTraces } from '../tracing/trace-context.js';
+import { drainConnections } from './connection-drain.js';
 import { createShutdown, handleProcessSignals, type Shutdown } from './shutdown.js';
 
 /** Options of {@link startHttpService}. */
@@ -14,6 +15,12 @@ export interface StartHttpServiceOptions {
   shutdownTimeoutMs: number;
   /** Wait this long after readiness flips before closing the listener (lets load balancers notice). */
   drainDelayMs?: number;
+  /**
+   * Once the listener is closed, how long kept-alive connections get to close by themselves (each
+   * answer then carries `Connection: close`) before the idle ones are closed: `SHUTDOWN_DRAIN_MS`.
+   * Default 1000 ms; at most half of `shutdownTimeoutMs`.
+   */
+  connectionDrainMs?: number;
   /** Steps to run after the HTTP server has drained: close consumers, clients, pools (in this order). */
   closers?: Array<{ name: string; close: () => Promise<void> | void }>;
   /** Process exit function (tests pass their own). */
@@ -22,7 +29,9 @@ export interface StartHttpServiceOptions {
 
 /**
  * Listens, then on SIGTERM/SIGINT: readiness answers 503 at once, the listener stops accepting,
- * in-flight requests finish, `closers` run, buffered spans are exported, and the process exits 0 (1 if a step failed or the
+ * kept-alive connections are drained without a reset ({@link drainConnections}: requests that still
+ * arrive on them are served and answered with `Connection: close`), in-flight requests finish,
+ * `closers` run, buffered spans are exported, and the process exits 0 (1 if a step failed or the
  * deadline passed). Returns the shutdown sequence and the bound address.
  */
 export async function startHttpService(
@@ -35,8 +44,11 @@ export async function startHttpService(
     const delay = options.drainDelayMs;
     shutdown.add('drain-delay', () => new Promise((resolve) => setTimeout(resolve, delay)));
   }
+  const drainMs = Math.min(options.connectionDrainMs ?? 1000, Math.floor(options.shutdownTimeoutMs / 2));
   shutdown.add('http', async () => {
-    // Connections that turn idle after their last response would hold close() until keep-alive expires.
+    await drainConnections(app.server, { drainMs });
+    // Connections idle for the whole drain, and those that turn idle once an answer begun before the
+    // signal ends (an event stream the app's close ends), would hold close() until keep-alive expires.
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     try {
       await app.close();
