@@ -7,4 +7,9 @@ export const botErrors = defineErrors({
     kind: 'unauthenticated',
     title: 'The webhook secret is missing or wrong',
   },
+  NOT_READY: {
+    code: 'BOT.NOT_READY',
+    kind: 'unavailable',
+    title: 'The bot is still connecting to Telegram and takes no update yet',
+  },
 });

@@ -19,8 +19,9 @@ function sameSecret(presented: string | string[] | undefined, expected: string):
 
 /**
  * `POST /telegram/webhook`: checks Telegram's secret header in constant time (401 and nothing handled
- * otherwise), answers 200 at once and handles the update in the background (never inline: Telegram
- * waits for no handler). `drain()` waits for the updates in hand (shutdown).
+ * otherwise), refuses updates with 503 until the bot is initialized (Telegram delivers them again),
+ * answers 200 at once and handles the update in the background (never inline: Telegram waits for no
+ * handler). `drain()` waits for the updates in hand (shutdown).
  */
 export function registerWebhookRoute(
   app: HttpApp,
@@ -35,6 +36,9 @@ export function registerWebhookRoute(
       onRequest: async (request) => {
         if (!sameSecret(request.headers[SECRET_HEADER], deps.secret))
           throw botErrors.WEBHOOK_SECRET_INVALID();
+        // A process that just started listens before it knows who it is (getMe): an update taken then
+        // could not be handled and would be lost. Refused with 503, Telegram delivers it again later.
+        if (!deps.bot.isInited()) throw botErrors.NOT_READY();
       },
       schema: {
         hide: true,

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { generateBotToken } from '@flotilla/telegram-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tests/e2e/helpers/service-process.js';
-import { type BotHarness, startBotHarness, waitFor } from '../support/bot-harness.js';
+import { isolatedRedisUrl } from '../../../../tests/support/data-services.js';
+import { buildApp } from '../../src/app.js';
+import { loadBotConfig } from '../../src/config.js';
+import { createDeps } from '../../src/deps.js';
+import { type BotHarness, botTestEnv, startBotHarness, waitFor } from '../support/bot-harness.js';
 
 let harness: BotHarness;
 const secret = randomBytes(32).toString('base64url');
@@ -112,5 +117,38 @@ describe('the bot in webhook mode', () => {
     // Updates of one chat are handled in order: the duplicate is seen after the first one was answered.
     const replies = (await harness.telegram.transcript(person.id)).filter((entry) => entry.from === 'bot');
     expect(replies).toHaveLength(2);
+  });
+
+  it('refuses updates with 503 problem+json and Retry-After while the bot is not initialized yet (just started), so Telegram delivers them again', async () => {
+    const config = loadBotConfig({
+      ...botTestEnv({
+        services: harness.services,
+        rabbitmqUrl: harness.vhost.url,
+        redisUrl: isolatedRedisUrl(),
+        apiRoot: harness.sandboxUrl,
+        token: generateBotToken(),
+      }),
+      BOT_MODE: 'webhook',
+      BOT_WEBHOOK_URL: 'http://127.0.0.1:9/telegram/webhook',
+      BOT_WEBHOOK_SECRET: secret,
+    });
+    const deps = createDeps(config, { onFatal: () => undefined });
+    const app = await buildApp(deps);
+    try {
+      // Not started: it has not asked Telegram who it is (getMe), so it could not handle an update.
+      const response = await app.inject({
+        method: 'POST',
+        url: '/telegram/webhook',
+        headers: { 'x-telegram-bot-api-secret-token': secret },
+        payload: helpUpdate(700_000, 42),
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(response.json()).toMatchObject({ status: 503, code: 'BOT.NOT_READY' });
+    } finally {
+      for (const closer of deps.closers) await Promise.resolve(closer.close()).catch(() => undefined);
+      await app.close();
+    }
   });
 });
