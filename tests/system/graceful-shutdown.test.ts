@@ -1,12 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createSandbox,
+  createSandboxClient,
+  generateBotToken,
+  type SandboxClient,
+} from '@flotilla/telegram-sandbox';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botTestEnv } from '../../services/bot/test/support/bot-harness.js';
+import {
+  baseServiceEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+  stopServiceProcess,
+  waitUntilReady,
+} from '../e2e/helpers/service-process.js';
+import { isolatedRedisUrl } from '../support/data-services.js';
 import { type LoadUser, type MediaSystem, phonePhotos, startMediaSystem } from '../support/media-system.js';
 import { describeAnswers, settledJobs, troubleLines, uploadPhotos } from '../support/outage-phases.js';
 import { type LoadAnswer, type LoadLoop, runRequestLoops, tally } from '../support/request-load.js';
 
 /**
- * SIGTERM to each service in turn (api, worker, data-postgres, data-mongo) while clients read, upload
- * and download through the api, then the service is started again. Each exits 0 after finishing what
+ * SIGTERM to each service in turn (api, worker, data-postgres, data-mongo, then the bot) while clients
+ * read, upload and download through the api (Telegram updates reach the bot's webhook), then the
+ * service is started again. Each exits 0 after finishing what
  * it had accepted: no request already accepted loses its connection (a client may only find the port
  * closed while the service is down), no answer is a 500, and every photo accepted is processed, once.
  */
@@ -147,7 +165,7 @@ describe('SIGTERM to a service under load', () => {
         exitCode,
         recoveryMs,
         inFlight: tally(inFlight),
-        closedUnderAfterSigterm: describeAnswers(closedUnder),
+        resets: describeAnswers(closedUnder),
         answers: tally(answers),
       }),
     );
@@ -160,6 +178,9 @@ describe('SIGTERM to a service under load', () => {
       describeAnswers(answers.filter((a) => typeof a.status === 'number' && !accepted(a) && !problem503(a))),
     ).toEqual([]);
     expect(answers.filter(refused).length).toBeGreaterThan(0);
+    // No kept-alive connection was reset: a request sent on one after the signal was answered (with
+    // `Connection: close`); only new connections were refused, at connect time.
+    expect(describeAnswers(closedUnder)).toEqual([]);
     expect(describeAnswers(afterRecovery.filter((a) => !accepted(a)))).toEqual([]);
     await expectNothingLost(answers);
   });
@@ -200,4 +221,162 @@ describe('SIGTERM to a service under load', () => {
       await expectNothingLost(answers);
     });
   }
+});
+
+type Person = { id: number; first_name: string };
+
+/** A `/help` message from `person`, as Telegram posts it to a webhook. */
+function helpUpdate(updateId: number, person: Person) {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: person.id, type: 'private', first_name: person.first_name },
+      from: { id: person.id, is_bot: false, first_name: person.first_name },
+      text: '/help',
+      entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+    },
+  };
+}
+
+const isHelp = (text: string | undefined) => text?.startsWith('What I can do:') ?? false;
+
+async function botReplies(telegram: SandboxClient, chatId: number): Promise<number> {
+  return (await telegram.transcript(chatId)).filter((entry) => entry.from === 'bot' && isHelp(entry.text))
+    .length;
+}
+
+describe('SIGTERM to the bot while Telegram delivers updates to its webhook', () => {
+  it('every update is answered once, or refused before it is taken and then redelivered; never taken and lost; the bot exits 0 and, started again, takes updates', async () => {
+    const sandbox = createSandbox();
+    const token = generateBotToken();
+    const apiRoot = await sandbox.listen(0);
+    const telegram = createSandboxClient(apiRoot, token);
+    const port = await freePort();
+    const secret = randomBytes(32).toString('base64url');
+    const webhook = `http://127.0.0.1:${port}/telegram/webhook`;
+    let bot: ServiceProcess = startService('bot', port, {
+      ...baseServiceEnv(),
+      ...botTestEnv({
+        services: system.services,
+        rabbitmqUrl: system.rabbitmqUrl,
+        redisUrl: isolatedRedisUrl(),
+        apiRoot,
+        token,
+      }),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      BOT_MODE: 'webhook',
+      BOT_WEBHOOK_URL: webhook,
+      BOT_WEBHOOK_SECRET: secret,
+    });
+    try {
+      await waitUntilReady(bot, 90_000);
+      const person = (n: number): Person => ({
+        id: 7_000_000 + n * 1000 + Math.floor(Math.random() * 999),
+        first_name: `P${n}`,
+      });
+      // Chats the test posts updates for itself (as Telegram's parallel webhook connections do): the
+      // sandbox knows a chat once its user wrote, so each says /help once through the sandbox first.
+      const posters = Array.from({ length: 6 }, (_, n) => person(n));
+      // Chats whose messages the sandbox delivers (one at a time, redelivered until answered 2xx).
+      const writers = Array.from({ length: 3 }, (_, n) => person(10 + n));
+      for (const p of posters) await telegram.sendText(p, '/help');
+      for (const p of posters) await telegram.waitForBotMessage(p.id, (m) => isHelp(m.text), 60_000);
+
+      let done = false;
+      let restartedAt = Number.POSITIVE_INFINITY;
+      const acknowledged = new Map<number, number>(posters.map((p) => [p.id, 1]));
+      const sent = new Map<number, number>(writers.map((p) => [p.id, 0]));
+      const refusals: string[] = [];
+      let afterRestart = 0;
+      let nextUpdate = 900_000_000;
+      const deliver = async (update: ReturnType<typeof helpUpdate>) => {
+        // Telegram's side: the update is posted again until the bot answers 2xx.
+        for (;;) {
+          try {
+            const response = await fetch(webhook, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+              body: JSON.stringify(update),
+              signal: AbortSignal.timeout(10_000),
+            });
+            await response.arrayBuffer();
+            if (response.ok) return;
+            refusals.push(String(response.status));
+          } catch (error) {
+            const cause = (error as { cause?: { code?: string } }).cause;
+            refusals.push(cause?.code ?? String(error));
+          }
+          await sleep(100);
+        }
+      };
+      const post = async () => {
+        while (!done) {
+          nextUpdate += 1;
+          const chat = posters[nextUpdate % posters.length] as Person;
+          await deliver(helpUpdate(nextUpdate, chat));
+          acknowledged.set(chat.id, (acknowledged.get(chat.id) ?? 0) + 1);
+          if (performance.now() > restartedAt) afterRestart += 1;
+          await sleep(30);
+        }
+      };
+      const write = async (writer: Person) => {
+        while (!done) {
+          await telegram.sendText(writer, '/help');
+          sent.set(writer.id, (sent.get(writer.id) ?? 0) + 1);
+          await sleep(150);
+        }
+      };
+      const load = Promise.all([post(), post(), post(), post(), ...writers.map(write)]);
+      await sleep(2000);
+      await stopServiceProcess(bot);
+      const exitCode = await bot.exited;
+      bot = startService('bot', port, bot.env);
+      await waitUntilReady(bot, 90_000);
+      restartedAt = performance.now();
+      await sleep(3000);
+      done = true;
+      await load;
+
+      // Every update acknowledged with 2xx, and every message the sandbox took, got its one reply.
+      const expected = new Map([...acknowledged, ...sent]);
+      const deadline = Date.now() + 60_000;
+      let replies = new Map<number, number>();
+      for (;;) {
+        replies = new Map(
+          await Promise.all(
+            [...expected.keys()].map(async (id) => [id, await botReplies(telegram, id)] as const),
+          ),
+        );
+        if ([...expected].every(([id, count]) => replies.get(id) === count) || Date.now() > deadline) break;
+        await sleep(500);
+      }
+      const tallyOf = (values: string[]) => {
+        const counts: Record<string, number> = {};
+        for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+        return counts;
+      };
+      console.log(
+        'bot SIGTERM:',
+        JSON.stringify({
+          exitCode,
+          posted: [...acknowledged.values()].reduce((a, b) => a + b, 0) - posters.length,
+          sandboxMessages: [...sent.values()].reduce((a, b) => a + b, 0),
+          afterRestart,
+          refusals: tallyOf(refusals),
+        }),
+      );
+      expect(exitCode).toBe(0);
+      expect(Object.fromEntries(replies)).toEqual(Object.fromEntries(expected));
+      // Refused before being taken: answered 503 while closing, or the port closed; never a reset or a 5xx
+      // other than 503, which Telegram could not tell from a lost update.
+      expect(refusals.filter((r) => r !== '503' && r !== 'ECONNREFUSED')).toEqual([]);
+      expect(refusals.length).toBeGreaterThan(0);
+      expect(afterRestart).toBeGreaterThan(0);
+    } finally {
+      await stopServiceProcess(bot);
+      await sandbox.close();
+    }
+  });
 });
