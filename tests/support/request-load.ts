@@ -7,6 +7,8 @@ export interface LoadAnswer {
   contentType: string | null;
   /** The problem's `code` when the answer was problem+json. */
   code?: string;
+  /** The `Retry-After` header, when the answer had one. */
+  retryAfter?: string;
   /** `performance.now()` when the request was sent and when its answer (or failure) arrived. */
   sentAt: number;
   answeredAt: number;
@@ -41,11 +43,13 @@ async function answerOf(kind: string, sentAt: number, response: Response): Promi
   } else {
     await response.arrayBuffer();
   }
+  const retryAfter = response.headers.get('retry-after');
   return {
     kind,
     status: response.status,
     contentType,
     ...(code && { code }),
+    ...(retryAfter !== null && { retryAfter }),
     sentAt,
     answeredAt: performance.now(),
   };

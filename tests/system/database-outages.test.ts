@@ -118,6 +118,31 @@ async function expectEveryJobSucceeded(owners: string[], accepted: number) {
   return jobs;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One download of a job's result, outside the load loops (sent at a chosen moment). */
+async function probeDownload(user: LoadUser, job: string): Promise<LoadAnswer> {
+  const sentAt = performance.now();
+  const response = await fetch(`${system.apiUrl}/api/v1/media/${job}/result`, {
+    headers: { authorization: `Bearer ${user.token}` },
+  });
+  const contentType = response.headers.get('content-type');
+  let code: string | undefined;
+  if (contentType?.startsWith('application/problem+json'))
+    code = ((await response.json()) as { code?: string }).code;
+  else await response.arrayBuffer();
+  const retryAfter = response.headers.get('retry-after');
+  return {
+    kind: 'download',
+    status: response.status,
+    contentType,
+    ...(code && { code }),
+    ...(retryAfter !== null && { retryAfter }),
+    sentAt,
+    answeredAt: performance.now(),
+  };
+}
+
 describe('a database stopped for 20 s under load', () => {
   it('PostgreSQL: what needs it answers 503 problem+json without hanging, jobs accepted before wait and complete, all recovers without a restart', async () => {
     const { user, job } = await userWithFinishedJob();
@@ -174,6 +199,7 @@ describe('a database stopped for 20 s under load', () => {
   it('the MongoDB-wire store: downloads and uploads answer 503 problem+json, job reads keep answering, jobs wait and complete, all recovers without a restart', async () => {
     const { user, job } = await userWithFinishedJob();
     const uploader = await system.registerUser();
+    let probes: Promise<LoadAnswer[]> = Promise.resolve([]);
     const { answers, marks } = await runOutage({
       loops: loopsFor(user, job),
       beforeMs: 3000,
@@ -182,6 +208,10 @@ describe('a database stopped for 20 s under load', () => {
       stop: async () => {
         await uploadPhotos(system, uploader, [...photos, ...photos, ...photos]);
         await system.store.stop();
+        // Downloads sent 0, 3 and 6 s into the outage: each must be answered before the store is back.
+        probes = Promise.all(
+          [0, 3000, 6000].map((delay) => sleep(delay).then(() => probeDownload(user, job))),
+        );
       },
       start: () => system.store.start(),
       recovered: async () => {
@@ -206,6 +236,21 @@ describe('a database stopped for 20 s under load', () => {
     );
 
     expect(describeAnswers(answers.filter((a) => !isOk(a) && !isProblem503(a)))).toEqual([]);
+    // A download while the store is down is refused with 503 problem+json and Retry-After within the
+    // api's upstream deadline: none waits for the store to come back.
+    const downloads = await probes;
+    console.log(
+      'downloads while the store is down:',
+      downloads.map((a) => `${a.status} ${a.code} ${Math.round(a.answeredAt - a.sentAt)} ms`).join(', '),
+    );
+    expect(
+      downloads
+        .filter((a) => !isProblem503(a) || a.retryAfter === undefined || a.answeredAt >= marks.restarting)
+        .map(
+          (a) =>
+            `${describeAnswers([a])[0]}, answered ${Math.round(a.answeredAt - marks.down)} ms into the outage`,
+        ),
+    ).toEqual([]);
     // Downloads and uploads need the store: refused clearly. Job rows and profiles live in PostgreSQL.
     const needsStore = during.filter((a) => a.kind === 'download' || a.kind === 'upload');
     expect(needsStore.length).toBeGreaterThan(0);
