@@ -141,7 +141,8 @@ describe('graceful shutdown of an HTTP service', () => {
   });
 
   it('resets no kept-alive connection: a request sent on one after the listener closed is served with Connection: close, and an idle one is closed cleanly after the drain', async () => {
-    const { port, exited } = await startFixture(50, { DRAIN_MS: '2000' });
+    // A drain long enough that the request below arrives within it even on a loaded machine.
+    const { port, exited } = await startFixture(50, { DRAIN_MS: '5000', SHUTDOWN_TIMEOUT_MS: '12000' });
     const used = openConnection(port);
     const idle = openConnection(port);
     for (const connection of [used, idle]) {
