@@ -22,11 +22,12 @@ export interface DrainConnectionsOptions {
  *    closes it once the answer is sent;
  * 3. it resolves once every connection has closed, or after `drainMs`.
  *
- * Closing idle keep-alive connections at once (what `http.Server#close()` does since Node 19) races with
- * the client: one that writes its next request on such a connection at that instant sees a reset, and
- * cannot know whether the request was handled. Over HTTP/1.1 the only safe way to tell a client to stop
- * using a connection is an answer with `Connection: close`; a busy client sends its next request within
- * the drain, so only connections idle for the whole drain are closed by the server afterwards.
+ * Closing idle keep-alive connections at once (what `http.Server#close()` does since Node 19, and
+ * libraries such as http-terminator do too) races with the client: one that writes its next request
+ * on such a connection at that instant sees a reset, and cannot know whether the request was handled.
+ * Over HTTP/1.1 the only safe way to tell a client to stop using a connection is an answer with
+ * `Connection: close`; a busy client sends its next request within the drain, so only connections
+ * idle for the whole drain are closed by the server afterwards.
  */
 export async function drainConnections(server: Server, options: DrainConnectionsOptions): Promise<void> {
   const markClose = (_request: IncomingMessage, response: ServerResponse) => {
