@@ -15,8 +15,11 @@ export interface FuzzBudget {
   maxExamples: number;
   /** Phases to run (default: examples, coverage, fuzzing, stateful). */
   phases?: readonly string[];
-  /** A fixed seed makes a run repeatable (a random one otherwise, printed in the output). */
-  seed?: number;
+  /**
+   * A fixed seed makes a run repeatable (a random one otherwise). Kept as text: the seeds Schemathesis
+   * prints are often too long for a JavaScript number.
+   */
+  seed?: string;
   /** Hard stop for the process, in ms (the run fails if it is reached). */
   timeoutMs: number;
 }
@@ -44,10 +47,15 @@ function count(output: string, pattern: RegExp): number {
   return match?.[1] ? Number(match[1]) : 0;
 }
 
-/** The part of Schemathesis' output worth keeping in a test failure: from the first failure to the end. */
+/**
+ * The part of Schemathesis' output worth keeping in a test failure: from the first failure or error
+ * (a case Schemathesis could not run, such as a connection error or data it could not generate) to the end.
+ */
 function reportOf(output: string): string {
-  const start = output.indexOf('=== FAILURES ===');
-  const from = start >= 0 ? output.lastIndexOf('\n', start) : output.indexOf('=== SUMMARY ===');
+  const starts = ['=== FAILURES ===', '=== ERRORS ===', '=== SUMMARY ===']
+    .map((heading) => output.indexOf(heading))
+    .filter((index) => index >= 0);
+  const from = starts.length > 0 ? output.lastIndexOf('\n', Math.min(...starts)) : -1;
   return (from >= 0 ? output.slice(from) : output).slice(-20_000);
 }
 
