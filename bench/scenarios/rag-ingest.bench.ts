@@ -20,8 +20,9 @@ import { loadConfig } from '@flotilla/platform';
 import { ChromaClient } from 'chromadb';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { seededRandom } from '../../tests/support/seeded-random.js';
 import { compare, round, runLoad, type Scenario } from '../lib/measure.js';
-import { benchLogger, chromaUrl, paragraph, seeded, vocabulary } from '../lib/rag-corpus.js';
+import { benchLogger, chromaUrl, paragraph, vocabulary } from '../lib/rag-corpus.js';
 
 const DIMENSION = 384;
 const CONCURRENCY = 2;
@@ -32,7 +33,7 @@ const scenario: Scenario = {
   description: `Knowledge-base ingest of a ~12 KB text document (extraction, splitting at 1000/150, upsert with stamp check, stale-chunk delete), embedding excluded (precomputed ${DIMENSION}-d vectors), vs raw Chroma collection.add of the same chunks in one batch, ${CONCURRENCY} concurrent documents.`,
   async run({ quick }) {
     const config = toKnowledgeConfig(loadConfig(Type.Object(knowledgeEnv()), { service: 'bench', env: {} }));
-    const random = seeded(42);
+    const random = seededRandom(42);
     const words = vocabulary(3000, random);
     const texts = Array.from({ length: DOCUMENTS }, () =>
       Array.from({ length: 16 }, () => paragraph(words, 6, random)).join('\n\n'),

@@ -17,8 +17,9 @@ import { loadConfig } from '@flotilla/platform';
 import { ChromaClient } from 'chromadb';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { seededRandom } from '../../tests/support/seeded-random.js';
 import { compare, round, runLoad, type Scenario } from '../lib/measure.js';
-import { benchLogger, chromaUrl, paragraph, seeded, vocabulary } from '../lib/rag-corpus.js';
+import { benchLogger, chromaUrl, paragraph, vocabulary } from '../lib/rag-corpus.js';
 
 const DIMENSION = 384;
 const CHUNKS = 10_000;
@@ -42,7 +43,7 @@ const scenario: Scenario = {
       logger: benchLogger,
     });
     const owner = randomUUID();
-    const random = seeded(7);
+    const random = seededRandom(7);
     const words = vocabulary(5000, random);
     try {
       const seedStarted = performance.now();

@@ -16,8 +16,9 @@ import { loadConfig } from '@flotilla/platform';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { startMediaSystem } from '../../tests/support/media-system.js';
+import { seededRandom } from '../../tests/support/seeded-random.js';
 import { compare, type Measurement, round, type Scenario, type ScenarioResult } from '../lib/measure.js';
-import { benchLogger, chromaUrl, paragraph, seeded, vocabulary } from '../lib/rag-corpus.js';
+import { benchLogger, chromaUrl, paragraph, vocabulary } from '../lib/rag-corpus.js';
 import {
   failures,
   KINDS,
@@ -75,7 +76,7 @@ const scenario: Scenario = {
     if (!Number.isInteger(minutes) || minutes < 2 || minutes > 50)
       throw new Error('SOAK_MINUTES must be a whole number from 2 to 50');
     const maxSeconds = quick ? 10 : 20;
-    const random = seeded(11);
+    const random = seededRandom(11);
     const words = vocabulary(800, random);
     const text = paragraph(words, 60, random);
     const question = `${paragraph(words, 1, random).slice(0, 100)}?`;

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientLedger, newLedger, runAccountClients } from '../support/account-clients.js';
 import { type MediaSystem, startMediaSystem } from '../support/media-system.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * The api killed between its writes and their events (issue 14, chaos 6): several clients register
@@ -29,18 +30,6 @@ let system: MediaSystem;
 let observer: ChannelModel;
 /** Every `user.*` and `media.*` event, in the order it arrived. */
 const observed: EventEnvelope[] = [];
-
-/** mulberry32: a small seeded generator, so a failing run's kill moments can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

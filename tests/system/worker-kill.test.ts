@@ -12,6 +12,7 @@ import { type ChannelModel, connect } from 'amqplib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadUser, type MediaSystem, startMediaSystem } from '../support/media-system.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * Worker crashes under load: 500 photo jobs from several users are in flight while the worker is killed
@@ -34,18 +35,6 @@ let system: MediaSystem;
 let observer: ChannelModel;
 let dataMongo: DataMongoClient;
 const observed: EventEnvelope[] = [];
-
-/** mulberry32: a small seeded generator, so a failing run's kill moments can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
