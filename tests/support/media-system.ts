@@ -277,3 +277,31 @@ export async function startMediaSystem(options: MediaSystemOptions): Promise<Med
     stop,
   };
 }
+
+/** Small photos (the count is what matters here): a few distinct JPEGs of noise. */
+export async function smallPhotos(count: number): Promise<Buffer[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      sharp({
+        create: {
+          width: 320 + index * 16,
+          height: 240,
+          channels: 3,
+          background: '#808080',
+          noise: { type: 'gaussian', mean: 128, sigma: 50 },
+        },
+      })
+        .jpeg({ quality: 80 })
+        .toBuffer(),
+    ),
+  );
+}
+
+/** Polls `check` every 250 ms until it holds, or fails naming `what` after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

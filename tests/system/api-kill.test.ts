@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { MediaJob, User } from '@flotilla/contracts';
 import type { EventEnvelope } from '@flotilla/platform';
 import { type ChannelModel, connect } from 'amqplib';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientLedger, newLedger, runAccountClients } from '../support/account-clients.js';
-import { type MediaSystem, startMediaSystem } from '../support/media-system.js';
+import { type MediaSystem, smallPhotos, startMediaSystem, waitUntil } from '../support/media-system.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 /**
@@ -32,32 +31,6 @@ let observer: ChannelModel;
 const observed: EventEnvelope[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-async function smallPhotos(count: number): Promise<Buffer[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, index) =>
-      sharp({
-        create: {
-          width: 320 + index * 16,
-          height: 240,
-          channels: 3,
-          background: '#808080',
-          noise: { type: 'gaussian', mean: 128, sigma: 50 },
-        },
-      })
-        .jpeg({ quality: 80 })
-        .toBuffer(),
-    ),
-  );
-}
 
 /** Every user row of this system's database (it holds only this test's users). */
 async function allUsers(): Promise<User[]> {

@@ -9,9 +9,14 @@ import {
 } from '@flotilla/contracts';
 import type { EventEnvelope } from '@flotilla/platform';
 import { type ChannelModel, connect } from 'amqplib';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadUser, type MediaSystem, startMediaSystem } from '../support/media-system.js';
+import {
+  type LoadUser,
+  type MediaSystem,
+  smallPhotos,
+  startMediaSystem,
+  waitUntil,
+} from '../support/media-system.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 /**
@@ -37,25 +42,6 @@ let dataMongo: DataMongoClient;
 const observed: EventEnvelope[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Small photos (the count is what matters here): a few distinct JPEGs of noise. */
-async function smallPhotos(count: number): Promise<Buffer[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, index) =>
-      sharp({
-        create: {
-          width: 320 + index * 16,
-          height: 240,
-          channels: 3,
-          background: '#808080',
-          noise: { type: 'gaussian', mean: 128, sigma: 50 },
-        },
-      })
-        .jpeg({ quality: 80 })
-        .toBuffer(),
-    ),
-  );
-}
 
 /** Uploads `count` photos as `user`, one after the other, waiting out a 503; returns the job ids. */
 async function uploadPhotos(user: LoadUser, photos: readonly Buffer[], count: number): Promise<string[]> {
@@ -93,14 +79,6 @@ function distinctSucceeded(): number {
       .filter((event) => event.event_type === 'media.succeeded')
       .map((event) => (event.data as { job_id: string }).job_id),
   ).size;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 /**
