@@ -180,14 +180,21 @@ export function failures(result: WrkResult): number {
 /** A service's RSS (MB) and event-loop delay p99 (ms) now. */
 export async function sampleService(
   service: ServiceProcess,
-): Promise<{ rss_mb: number; loop_p99_ms: number }> {
-  const status = await readFile(`/proc/${service.child.pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+): Promise<{ rss_mb: number; loop_p99_ms: number; heap_used_mb: number }> {
   const metrics = await (await fetch(service.url('/metrics'))).text();
-  const lag = Number(
-    /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(metrics)?.[1] ?? Number.NaN,
-  );
-  return { rss_mb: Math.round(rssKb / 102.4) / 10, loop_p99_ms: Math.round(lag * 10_000) / 10 };
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+  return {
+    rss_mb: await rssMb(service),
+    loop_p99_ms: Math.round(gauge('nodejs_eventloop_lag_p99_seconds') * 10_000) / 10,
+    heap_used_mb: Math.round(gauge('nodejs_heap_size_used_bytes') / 104_857.6) / 10,
+  };
+}
+
+/** A process's resident memory now, in MB (from `/proc`). */
+export async function rssMb(service: ServiceProcess): Promise<number> {
+  const status = await readFile(`/proc/${service.child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;
 }
 
 /** The four processes the soak watches. */
