@@ -1,4 +1,4 @@
-import { idempotencyErrors, type Logger } from '@flotilla/platform';
+import { idempotencyErrors, type Logger, mayHaveReachedUpstream } from '@flotilla/platform';
 import type { UploadBlobStore, UploadIdempotency } from './intake.ports.js';
 import type { StoredUpload } from './store-upload.js';
 
@@ -50,7 +50,9 @@ export async function withUploadIdempotency<T>(
 /**
  * What every upload does once its file is stored: write its records at most once per
  * `Idempotency-Key` (see {@link withUploadIdempotency}). A replay deletes the file just stored (the
- * first request's file is the one kept); a failure deletes it too, then rethrows.
+ * first request's file is the one kept); a failure deletes it too, then rethrows, unless the write may
+ * have happened all the same (a timeout or a connection lost mid-call: the job may exist and refer to the
+ * file). That file is left to the worker's orphan sweep, which deletes it only if no job refers to it.
  */
 export async function recordStoredUpload<T>(
   deps: { idempotency: UploadIdempotency; logger: Logger; blobs: Pick<UploadBlobStore, 'delete'> },
@@ -62,6 +64,13 @@ export async function recordStoredUpload<T>(
     if (outcome.replayed) await deps.blobs.delete(stored.blobId);
     return outcome;
   } catch (error) {
+    if (mayHaveReachedUpstream(error)) {
+      deps.logger.warn(
+        { err: error, blob_id: stored.blobId },
+        'upload write failed without an answer; the stored file is left to the orphan sweep',
+      );
+      throw error;
+    }
     await deps.blobs.delete(stored.blobId).catch((cleanup: unknown) => {
       deps.logger.warn({ err: cleanup, blob_id: stored.blobId }, 'stored upload not deleted after a failure');
     });

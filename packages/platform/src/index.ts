@@ -66,6 +66,7 @@ export {
   type UpstreamHttpErrorInit,
   type UpstreamProblem,
 } from './http/client/client-errors.js';
+export { mayHaveReachedUpstream } from './http/client/transport-failures.js';
 export type {
   BreakerOptions,
   CircuitStateName,

@@ -1,7 +1,7 @@
-import { createLogger, isDomainError } from '@flotilla/platform';
+import { createLogger, isDomainError, platformErrors, UpstreamHttpError } from '@flotilla/platform';
 import { describe, expect, it } from 'vitest';
 import type { IdempotencyClaim, UploadIdempotency } from '../../src/intake.ports.js';
-import { withUploadIdempotency } from '../../src/upload-idempotency.js';
+import { recordStoredUpload, withUploadIdempotency } from '../../src/upload-idempotency.js';
 
 const logger = createLogger({ service: 'test', version: '0', level: 'silent' });
 
@@ -107,4 +107,51 @@ describe('an upload with an Idempotency-Key', () => {
     ).catch((failure: unknown) => failure);
     expect(isDomainError(error, 'IDEMPOTENCY.UNAVAILABLE')).toBe(true);
   });
+});
+
+describe('the stored file of an upload whose write failed', () => {
+  const stored = {
+    blobId: 'blob-1',
+    filename: 'a.jpg',
+    contentType: 'image/jpeg',
+    sizeBytes: 3,
+    sha256: 'x',
+  };
+  const call = { upstream: 'data-postgres', method: 'POST', route: '/api/v1/media-jobs' };
+
+  async function failWith(error: unknown): Promise<string[]> {
+    const deleted: string[] = [];
+    const deps = {
+      idempotency: memoryIdempotency(),
+      logger,
+      blobs: {
+        delete: async (id: string) => {
+          deleted.push(id);
+          return true;
+        },
+      },
+    };
+    const request = { scope: 's', key: undefined, fingerprint: 'x', record: () => Promise.reject(error) };
+    await expect(recordStoredUpload(deps, stored, request)).rejects.toBe(error);
+    return deleted;
+  }
+
+  it('is deleted when the write surely did not happen (an answer, or a connection refused)', async () => {
+    const answered = new UpstreamHttpError({ ...call, status: 503, body: undefined });
+    expect(await failWith(answered)).toEqual(['blob-1']);
+    const refused = upstreamUnavailableFor('ECONNREFUSED');
+    expect(await failWith(refused)).toEqual(['blob-1']);
+  });
+
+  it('is kept for the orphan sweep when the write may have happened (no answer came back)', async () => {
+    expect(await failWith(upstreamUnavailableFor('ECONNRESET'))).toEqual([]);
+    expect(await failWith(platformErrors.UPSTREAM_TIMEOUT({ detail: 'deadline' }))).toEqual([]);
+  });
+
+  function upstreamUnavailableFor(code: string) {
+    return platformErrors.UPSTREAM_UNAVAILABLE({
+      detail: `${call.upstream} could not be reached (${code})`,
+      cause: Object.assign(new Error(code), { code }),
+    });
+  }
 });

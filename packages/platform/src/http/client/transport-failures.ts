@@ -83,3 +83,30 @@ export function isTransportDomainError(error: unknown): boolean {
     isDomainError(error, platformErrors.UPSTREAM_UNAVAILABLE.definition.code)
   );
 }
+
+/** Transport failures that happen before a request is sent: the upstream cannot have acted on it. */
+const BEFORE_SENDING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * True when a failed call may still have been carried out by the upstream: it timed out, or its
+ * connection broke, with no answer to say what happened (a write may have committed). False for an
+ * answer of any status, a connection refused or unreachable, a call the circuit breaker refused, and
+ * errors that are not transport failures. A caller that undoes its own work after a failed write (say,
+ * deletes a file the write would have referred to) must not do so when this is true.
+ */
+export function mayHaveReachedUpstream(error: unknown): boolean {
+  const timedOut = isDomainError(error, platformErrors.UPSTREAM_TIMEOUT.definition.code);
+  const unreachable = isDomainError(error, platformErrors.UPSTREAM_UNAVAILABLE.definition.code);
+  if (!timedOut && !unreachable) return false;
+  const code = errorCode((error as Error).cause);
+  return code === undefined ? timedOut : !BEFORE_SENDING.has(code);
+}
