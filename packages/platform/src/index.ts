@@ -66,7 +66,6 @@ export {
   type UpstreamHttpErrorInit,
   type UpstreamProblem,
 } from './http/client/client-errors.js';
-export { mayHaveReachedUpstream } from './http/client/transport-failures.js';
 export type {
   BreakerOptions,
   CircuitStateName,
@@ -81,6 +80,7 @@ export type {
   ServiceStreamResponse,
 } from './http/client/client-options.js';
 export { createServiceClient } from './http/client/service-client.js';
+export { mayHaveReachedUpstream } from './http/client/transport-failures.js';
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from './http/create-http-app.js';
 export { installErrorHandling, sendProblem, toFieldErrors, toProblem } from './http/error-handler.js';
 export {
