@@ -109,15 +109,25 @@ describe('the OpenAPI document of the api', () => {
     expect(document.paths['/api/v1/auth/login']?.post?.responses).toHaveProperty('429');
   });
 
-  it('declares file downloads as bytes of their image types, not JSON', () => {
+  it('declares file downloads as bytes of their media types, not JSON (an original may be a document)', () => {
+    const documentTypes =
+      /^(application\/pdf|application\/vnd\.openxmlformats-officedocument\.wordprocessingml\.document|text\/plain|text\/markdown)$/;
     for (const file of ['original', 'result', 'thumbnail']) {
       const responses = document.paths[`/api/v1/media/{id}/${file}`]?.get?.responses ?? {};
       for (const status of ['200', '206']) {
         const content = responses[status]?.content ?? {};
         expect(Object.keys(content).length, `${file} ${status}`).toBeGreaterThan(0);
         for (const [type, media] of Object.entries(content)) {
-          expect(type).toMatch(/^image\//);
+          const allowed = /^image\//.test(type) || (file === 'original' && documentTypes.test(type));
+          expect(allowed, `${file} ${status} ${type}`).toBe(true);
           expect(media.schema).toEqual({ type: 'string', format: 'binary' });
+        }
+        if (file === 'original') {
+          expect(Object.keys(content)).toEqual(
+            expect.arrayContaining(['image/jpeg', 'text/plain', 'application/pdf']),
+          );
+        } else {
+          expect(Object.keys(content).filter((type) => documentTypes.test(type))).toEqual([]);
         }
       }
       expect(responses['304']?.content, `${file} 304 has no body`).toBeUndefined();
