@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDataPostgresClient, type DataPostgresClient, type MediaJob } from '@flotilla/contracts';
+import type { EventEnvelope } from '@flotilla/platform';
+import { connect } from 'amqplib';
 import { type Db, GridFSBucket, MongoClient } from 'mongodb';
 import sharp from 'sharp';
 import { createTestVhost, type TestVhost } from '../../packages/platform/test/component/messaging-broker.js';
@@ -304,4 +306,33 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Every event of the patterns bound, in the order it arrived; `close()` ends the observation. */
+export interface EventObserver {
+  events: EventEnvelope[];
+  close(): Promise<void>;
+}
+
+/**
+ * A queue of the test's own (exclusive, gone with its connection) bound to the events exchange for
+ * `patterns`, recording every event it receives.
+ */
+export async function observeEvents(
+  rabbitmqUrl: string,
+  patterns: readonly string[],
+): Promise<EventObserver> {
+  const connection = await connect(rabbitmqUrl);
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  for (const pattern of patterns) await channel.bindQueue(queue, 'events', pattern);
+  const events: EventEnvelope[] = [];
+  await channel.consume(
+    queue,
+    (message) => {
+      if (message) events.push(JSON.parse(message.content.toString('utf8')) as EventEnvelope);
+    },
+    { noAck: true },
+  );
+  return { events, close: () => connection.close().catch(() => undefined) };
 }

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { MediaJob, User } from '@flotilla/contracts';
 import type { EventEnvelope } from '@flotilla/platform';
-import { type ChannelModel, connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientLedger, newLedger, runAccountClients } from '../support/account-clients.js';
-import { type MediaSystem, smallPhotos, startMediaSystem, waitUntil } from '../support/media-system.js';
+import {
+  type EventObserver,
+  type MediaSystem,
+  observeEvents,
+  smallPhotos,
+  startMediaSystem,
+  waitUntil,
+} from '../support/media-system.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 /**
@@ -26,9 +32,9 @@ const PER_ROUND = 6;
 const SEED = Number(process.env.API_KILL_SEED ?? randomBytes(4).readUInt32LE(0));
 
 let system: MediaSystem;
-let observer: ChannelModel;
+let observer: EventObserver | undefined;
 /** Every `user.*` and `media.*` event, in the order it arrived. */
-const observed: EventEnvelope[] = [];
+let observed: EventEnvelope[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,22 +66,12 @@ const distinctIds = (events: readonly EventEnvelope[]) => new Set(events.map((ev
 
 beforeAll(async () => {
   system = await startMediaSystem({ label: 'api-kill' });
-  observer = await connect(system.rabbitmqUrl);
-  const channel = await observer.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true });
-  await channel.bindQueue(queue, 'events', 'user.*');
-  await channel.bindQueue(queue, 'events', 'media.*');
-  await channel.consume(
-    queue,
-    (message) => {
-      if (message) observed.push(JSON.parse(message.content.toString('utf8')) as EventEnvelope);
-    },
-    { noAck: true },
-  );
+  observer = await observeEvents(system.rabbitmqUrl, ['user.*', 'media.*']);
+  observed = observer.events;
 }, 300_000);
 
 afterAll(async () => {
-  await observer?.close().catch(() => undefined);
+  await observer?.close();
   await system?.stop();
 }, 120_000);
 

@@ -8,11 +8,12 @@ import {
   type MediaSucceededData,
 } from '@flotilla/contracts';
 import type { EventEnvelope } from '@flotilla/platform';
-import { type ChannelModel, connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type EventObserver,
   type LoadUser,
   type MediaSystem,
+  observeEvents,
   smallPhotos,
   startMediaSystem,
   waitUntil,
@@ -37,9 +38,9 @@ const GRACE_SECONDS = 10;
 const SETTLE_MS = Number(process.env.WORKER_KILL_SETTLE_MS ?? 600_000);
 
 let system: MediaSystem;
-let observer: ChannelModel;
+let observer: EventObserver | undefined;
 let dataMongo: DataMongoClient;
-const observed: EventEnvelope[] = [];
+let observed: EventEnvelope[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -135,21 +136,12 @@ beforeAll(async () => {
     callerName: 'api',
     serviceToken: system.services.tokens.api,
   });
-  observer = await connect(system.rabbitmqUrl);
-  const channel = await observer.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true });
-  await channel.bindQueue(queue, 'events', 'media.#');
-  await channel.consume(
-    queue,
-    (message) => {
-      if (message) observed.push(JSON.parse(message.content.toString('utf8')) as EventEnvelope);
-    },
-    { noAck: true },
-  );
+  observer = await observeEvents(system.rabbitmqUrl, ['media.#']);
+  observed = observer.events;
 }, 300_000);
 
 afterAll(async () => {
-  await observer?.close().catch(() => undefined);
+  await observer?.close();
   await dataMongo?.close();
   await system?.stop();
 }, 120_000);
