@@ -4,13 +4,15 @@
  * Markdown table under bench/results/ (`latest.json`, `latest.md`, plus a dated copy). A full run
  * (not `--quick`) also appends its comparisons to `history.jsonl`, and the table shows each ratio next
  * to the previous measurement of the same comparison.
- * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted.
+ * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted. On a
+ * machine whose Node is older than 22, the run moves to Node 24 from the npm registry, as `npm test`.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readInfraEnv } from '../scripts/infra/env-file.js';
+import { reRunOnSupportedNode } from '../scripts/lib/node-lines.js';
 import { appendHistory, type HistoryEntry, historyEntries, previousOf, readHistory } from './lib/history.js';
 import type { Scenario, ScenarioResult } from './lib/measure.js';
 
@@ -19,6 +21,8 @@ type ReportedResult = ScenarioResult & { measured_at?: string };
 
 const benchDir = import.meta.dirname;
 const repoRoot = join(benchDir, '..');
+// The services are measured on the Node line their images run (24), not on an older machine Node.
+await reRunOnSupportedNode(repoRoot, 'npm run bench');
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },

@@ -58,7 +58,11 @@ const scenario: Scenario = {
     let bare: BenchProcess | undefined;
     try {
       const api = await stack.startApi('api', {}, profileDir && join(profileDir, 'api'));
-      const apiUncached = await stack.startApi('api-uncached', { USER_CACHE_TTL_SECONDS: '1' });
+      const apiUncached = await stack.startApi(
+        'api-uncached',
+        { USER_CACHE_TTL_SECONDS: '1' },
+        profileDir && join(profileDir, 'api-uncached'),
+      );
       const hot = await stack.seedUsers(HOT_USERS);
       const cold = await stack.seedUsers(COLD_USERS);
       const first = hot[0] as (typeof hot)[number];

@@ -47,7 +47,26 @@ const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
 
 /** Masks credentials inside free text: `postgres://u:secret@h` and `Bearer abc` lose their secrets. */
 export function maskSecrets(text: string): string {
+  // Most messages hold neither form: two substring checks are cheaper than two regular expressions.
+  if (!text.includes('://') && !text.includes('Bearer')) return text;
   return text.replace(URL_CREDENTIALS, '$1****$3').replace(BEARER, '$1****');
+}
+
+let lastTimeMs = Number.NaN;
+let lastTimeField = '';
+
+/**
+ * pino's `isoTime` (`,"time":"2026-12-05T02:30:00.000Z"`), formatted once per millisecond: a loaded
+ * service writes many lines within one, and each `toISOString` costs about as much as the rest of
+ * the line's fields.
+ */
+export function cachedIsoTime(): string {
+  const now = Date.now();
+  if (now !== lastTimeMs) {
+    lastTimeMs = now;
+    lastTimeField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTimeField;
 }
 
 /**
@@ -59,7 +78,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: options.service, version: options.version },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: cachedIsoTime,
     messageKey: 'msg',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },

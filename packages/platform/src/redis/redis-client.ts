@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Redis as RedisClient } from 'ioredis';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
+import { tracingInstalled } from '../tracing/server-span.js';
 
 // Loaded with require, not import: the OpenTelemetry ioredis instrumentation hooks require(), and an
 // ESM import of this CommonJS package bypasses it (its commands then made no spans at all).
@@ -49,6 +50,12 @@ export function createRedis(options: CreateRedisOptions): RedisConnection {
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
     connectTimeout: options.connectTimeoutMs ?? 5000,
     retryStrategy: (times) => Math.min(maxDelay, 50 * 2 ** Math.min(times, 10)),
+    // Commands issued by the requests of one event-loop turn go out in one write (and their replies
+    // come back in one read) instead of a system call each: under load, a socket write per command
+    // was a fifth of the api's CPU on a cached read. Each command keeps its own promise and error.
+    // Not when tracing: a pipeline sends its commands from the context of the first, so the spans
+    // of the others would join that request's trace instead of their own.
+    enableAutoPipelining: !tracingInstalled(),
   });
   let lastErrorLog = 0;
   client.on('error', (error: Error) => {

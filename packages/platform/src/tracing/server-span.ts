@@ -18,6 +18,11 @@ export function enableServerSpans(): void {
   enabled = true;
 }
 
+/** Whether the telemetry SDK is installed in this process (spans are being recorded). */
+export function tracingInstalled(): boolean {
+  return enabled;
+}
+
 /** Operational endpoints polled by probes and Prometheus: no spans for them. */
 function isOperational(route: string | undefined): boolean {
   return route === '/metrics' || (route?.startsWith('/health/') ?? false);

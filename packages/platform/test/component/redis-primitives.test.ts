@@ -127,3 +127,41 @@ describe('idempotency markers', () => {
     expect(await markers.seen(eventId)).toBe(false);
   });
 });
+
+// Last in the file: the second case installs the server spans' flag for the rest of this module.
+describe('auto-pipelining', () => {
+  it('sends the commands of one turn together, each with its own reply or error', async () => {
+    const key = redisKey('cache', run, 'pipelined');
+    await setExpiring(redis.client, key, 'not a number', { seconds: 60 });
+    const replies = [
+      ...Array.from({ length: 20 }, (_, index) => redis.client.echo(`reply-${index}`)),
+      redis.client.incr(key),
+      redis.client.get(key),
+    ];
+    // All 22 commands wait in one pipeline until the turn ends.
+    expect(redis.client.autoPipelineQueueSize).toBe(22);
+    const settled = await Promise.allSettled(replies);
+    expect(settled.slice(0, 20).map((result) => result.status === 'fulfilled' && result.value)).toEqual(
+      Array.from({ length: 20 }, (_, index) => `reply-${index}`),
+    );
+    expect(settled[20]).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/not an integer/) },
+    });
+    expect(settled[21]).toEqual({ status: 'fulfilled', value: 'not a number' });
+  });
+
+  it('is off once tracing is installed, so each command is sent in its own request context', async () => {
+    const { enableServerSpans } = await import('../../src/tracing/server-span.js');
+    enableServerSpans();
+    const traced = createRedis({ url, name: 'platform-test-traced', logger: pino({ level: 'silent' }) });
+    try {
+      await traced.waitUntilReady();
+      const replies = [traced.client.echo('a'), traced.client.echo('b')];
+      expect(traced.client.autoPipelineQueueSize).toBe(0);
+      await expect(Promise.all(replies)).resolves.toEqual(['a', 'b']);
+    } finally {
+      await traced.close();
+    }
+  });
+});

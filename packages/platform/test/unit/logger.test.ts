@@ -61,6 +61,34 @@ describe('logger', () => {
     expect(lines[0]?.password).toBe('[redacted]');
   });
 
+  it('keeps the values around redacted fields as they were', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'svc', version: '1', destination: stream });
+    const fields = { status: 200, route: '/users/:id', ok: true, nothing: null, tags: ['a', 'b'] };
+    logger.info({ ...fields, user: { id: 'u1', password: 'hunter2' } }, 'done');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines[0]).toMatchObject({ ...fields, user: { id: 'u1', password: '[redacted]' }, msg: 'done' });
+  });
+
+  it('stamps every line with its time in ISO 8601', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'svc', version: '1', destination: stream });
+    const before = Date.now();
+    for (let index = 0; index < 50; index++) logger.info({ index }, 'tick');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    logger.info('later');
+    const after = Date.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(51);
+    for (const line of lines) {
+      expect(line.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      const at = Date.parse(line.time as string);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(after);
+    }
+    expect(Date.parse(lines[50]?.time as string)).toBeGreaterThan(Date.parse(lines[0]?.time as string));
+  });
+
   it('masks URL passwords and bearer tokens in free text', () => {
     expect(maskSecrets('amqp://user:pw@host:5672')).toBe('amqp://user:****@host:5672');
     expect(maskSecrets('redis://:pw@host')).toBe('redis://:pw@host'.replace(':pw@', ':****@'));
