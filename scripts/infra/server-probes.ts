@@ -58,9 +58,22 @@ export interface AmqpHandshake {
   authenticated: boolean;
 }
 
-/** Opens (and closes) an AMQP connection with the URL's credentials; rejects when it is refused. */
+/**
+ * Opens (and closes) an AMQP connection with the URL's credentials. A server that refuses the login
+ * still answered (it is up): that is `authenticated: false`, not an error, so a node whose password
+ * changed since its first boot counts as started and can be given the new one. Rejects when nothing
+ * speaks AMQP there.
+ */
 export async function amqpHandshake(url: string, timeoutMs = 3000): Promise<AmqpHandshake> {
-  const connection = await amqpConnect(url, { timeout: timeoutMs });
+  let connection: Awaited<ReturnType<typeof amqpConnect>>;
+  try {
+    connection = await amqpConnect(url, { timeout: timeoutMs });
+  } catch (error) {
+    if (/ACCESS.REFUSED/.test((error as Error).message)) {
+      return { product: 'AMQP server', version: 'unknown', authenticated: false };
+    }
+    throw error;
+  }
   try {
     const properties = (connection.connection as unknown as { serverProperties?: Record<string, unknown> })
       .serverProperties;
