@@ -15,10 +15,4 @@ export type BotContext = Context &
     requestId: string;
     /** Name of the handler that took the update, for metrics. */
     handlerName: string;
-    /**
-     * Runs `send` once the session has been written to Redis. A reply that invites the next message
-     * (a question asked, a page with buttons) goes out only then, so whichever replica takes that next
-     * message reads the state the reply announced.
-     */
-    afterSessionSaved(send: () => Promise<unknown>): void;
   };

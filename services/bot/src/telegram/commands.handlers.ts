@@ -108,7 +108,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     ctx.handlerName = 'link';
     if (ctx.match.trim()) return link(ctx, ctx.match);
     ctx.session.awaiting = 'link-code';
-    ctx.afterSessionSaved(() => ctx.reply(TEXTS.askForCode));
+    await ctx.reply(TEXTS.askForCode);
   });
 
   composer.command('unlink', async (ctx) => {
@@ -124,8 +124,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     if (!user) return;
     ctx.session.filesCursors = [];
     const page = await renderFilesPage(ctx, services, user, 0);
-    if (page)
-      ctx.afterSessionSaved(() => ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {}));
+    if (page) await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
   });
 
   composer.callbackQuery(/^files:(\d{1,4})$/, async (ctx) => {
@@ -134,9 +133,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     const page = user ? await renderFilesPage(ctx, services, user, Number(ctx.match[1])) : undefined;
     await ctx.answerCallbackQuery(page ? {} : { text: 'This list is out of date; send /files again.' });
     if (page) {
-      ctx.afterSessionSaved(() =>
-        ctx.editMessageText(page.text, page.keyboard ? { reply_markup: page.keyboard } : {}),
-      );
+      await ctx.editMessageText(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
     }
   });
 
@@ -154,7 +151,7 @@ export function createCommandHandlers(services: CommandServices): Composer<BotCo
     ctx.handlerName = 'ask';
     if (ctx.match.trim()) return ask(ctx, ctx.match.trim());
     ctx.session.awaiting = 'question';
-    ctx.afterSessionSaved(() => ctx.reply(TEXTS.askForQuestion));
+    await ctx.reply(TEXTS.askForQuestion);
   });
 
   composer.command('stats', async (ctx) => {

@@ -1,14 +1,14 @@
 import { isDomainError, type Logger, runWithContext, withRootSpan } from '@flotilla/platform';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { RedisAdapter } from '@grammyjs/storage-redis';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
-import { Bot, session } from 'grammy';
+import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import type { BlockedChats } from '../modules/notifications/application/notifications.ports.js';
 import type { BotMetrics } from './bot.metrics.js';
-import type { BotContext, ChatSession } from './bot-context.js';
+import type { BotContext } from './bot-context.js';
+import { createChatSession } from './chat-session.js';
 import { type CommandServices, createCommandHandlers } from './commands.handlers.js';
 import { TEXTS } from './texts.js';
 import { createUpdateDedupe } from './update-dedupe.js';
@@ -155,26 +155,7 @@ export function createTelegramBot(options: TelegramBotOptions): Bot<BotContext> 
     await next();
   });
 
-  // Replies queued with `ctx.afterSessionSaved` go out after the session middleware below has saved.
-  bot.use(async (ctx, next) => {
-    const queued: Array<() => Promise<unknown>> = [];
-    ctx.afterSessionSaved = (send) => {
-      queued.push(send);
-    };
-    await next();
-    for (const send of queued) await send();
-  });
-
-  bot.use(
-    session<ChatSession, BotContext>({
-      initial: () => ({}),
-      storage: new RedisAdapter<ChatSession>({
-        instance: options.redis as never,
-        ttl: options.sessionTtlSeconds,
-      }),
-      getSessionKey: (ctx) => (ctx.chat ? `session:bot:${ctx.chat.id}` : undefined),
-    }),
-  );
+  bot.use(createChatSession(options.redis, options.sessionTtlSeconds));
 
   const download = createTelegramDownloader({
     apiRoot: options.apiRoot,
