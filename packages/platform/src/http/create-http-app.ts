@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { REQUEST_ID_HEADER, resolveRequestId, runWithContext } from '../context/request-context.js';
+import { platformErrors } from '../errors/platform-errors.js';
 import type { Health } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
@@ -61,7 +62,9 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     // No per-request child logger: the logger's mixin already adds request_id from the request context.
     childLoggerFactory: (logger) => logger,
-    return503OnClosing: true,
+    // Requests that still arrive once close() has begun are answered by the onRequest hook below
+    // (problem+json), not with Fastify's own JSON body.
+    return503OnClosing: false,
     // Errors of the router itself (a path parameter longer than 100 characters, a URL that cannot be
     // decoded) get the same problem+json answer as every other error instead of Fastify's own JSON.
     frameworkErrors: (error, request, reply) => {
@@ -77,8 +80,21 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Http
     schemaController: { compilersFactory: lazySchemaCompilers(createValidatorFactory()) },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Set once close() begins (after the connection drain): a request that still arrives on an open
+  // connection then gets a 503 problem and a closed connection, and never reaches a handler.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      sendProblem(reply, toProblem(platformErrors.SHUTTING_DOWN(), request));
+      return;
+    }
     runWithContext({ requestId: request.id }, () => runInServerSpan(request, done));
   });
 

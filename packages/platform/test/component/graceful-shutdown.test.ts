@@ -3,6 +3,10 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHealth } from '../../src/health/health.js';
+import { createHttpApp } from '../../src/http/create-http-app.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createMetrics } from '../../src/metrics/registry.js';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'slow-service.ts');
 
@@ -192,5 +196,50 @@ describe('graceful shutdown of an HTTP service', () => {
     // Answers after the signal were served in full and closed their connection.
     expect(outcomes.filter((o) => o.startsWith('after') && !o.startsWith('after 200'))).toEqual([]);
     expect(outcomes).toContain('after 200 close');
+  });
+
+  it('answers a request that arrives once close() has begun with a 503 problem, and closes the connection', async () => {
+    const app = await createHttpApp({
+      service: 'closing',
+      version: '0.0.0',
+      logger: createLogger({ service: 'closing', version: '0.0.0', level: 'silent' }),
+      health: createHealth(),
+      metrics: createMetrics({ service: 'closing', version: '0.0.0' }),
+      bodyLimit: 1024,
+    });
+    let handled = 0;
+    app.get('/slow', async () => {
+      handled += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { done: true };
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    // A slow request holds the connection busy (so close() does not close it as idle); the second
+    // request on it arrives once close() has begun.
+    const socket = connect(port, '127.0.0.1');
+    socket.setEncoding('latin1');
+    let received = '';
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    await Promise.all([closed, ended]);
+
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answers[1]).toMatch(/\r\nretry-after: 1\r\n/i);
+    const body = JSON.parse(answers[1]?.slice((answers[1]?.indexOf('\r\n\r\n') ?? 0) + 4) ?? '');
+    expect(body).toMatchObject({ status: 503, code: 'SERVICE.SHUTTING_DOWN' });
+    expect(handled).toBe(1);
   });
 });
