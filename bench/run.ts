@@ -7,6 +7,7 @@
  * Scenarios need the local infrastructure (`npm run infra -- up`); only loopback is targeted. On a
  * machine whose Node is older than 22, the run moves to Node 24 from the npm registry, as `npm test`.
  */
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,11 @@ async function render(): Promise<void> {
 
 async function main(): Promise<void> {
   if (values.render) return render();
+  // The HTTP scenarios load the services with wrk: say so at once rather than fail each scenario.
+  if (spawnSync('wrk', ['--version']).error) {
+    console.error('wrk is not installed: `apt-get install wrk` (Debian package), then run this again.');
+    process.exit(1);
+  }
   for (const [key, value] of Object.entries(await readInfraEnv(repoRoot))) process.env[key] ??= value;
   const files = (await readdir(join(benchDir, 'scenarios')))
     .filter((file) => file.endsWith('.bench.ts'))
