@@ -3,7 +3,6 @@ import type { Redis as RedisClient } from 'ioredis';
 import type { HealthCheck } from '../health/health.js';
 import type { Logger } from '../logging/logger.js';
 import { tracingInstalled } from '../tracing/server-span.js';
-import { keepCallerContextInPipelines } from './pipeline-trace-context.js';
 
 // Loaded with require, not import: the OpenTelemetry ioredis instrumentation hooks require(), and an
 // ESM import of this CommonJS package bypasses it (its commands then made no spans at all).
@@ -54,10 +53,10 @@ export function createRedis(options: CreateRedisOptions): RedisConnection {
     // Commands issued by the requests of one event-loop turn go out in one write (and their replies
     // come back in one read) instead of a system call each: under load, a socket write per command
     // was a fifth of the api's CPU on a cached read. Each command keeps its own promise and error.
-    enableAutoPipelining: true,
+    // Not when tracing: a pipeline sends its commands from the context of the first, so the spans
+    // of the others would join that request's trace instead of their own.
+    enableAutoPipelining: !tracingInstalled(),
   });
-  // With tracing, each pipelined command's span must join its own caller's trace, not the first's.
-  if (tracingInstalled()) keepCallerContextInPipelines(client);
   let lastErrorLog = 0;
   client.on('error', (error: Error) => {
     // A down server produces one error per reconnect attempt: log at most one line per 5 s.

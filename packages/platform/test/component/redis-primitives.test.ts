@@ -150,4 +150,18 @@ describe('auto-pipelining', () => {
     });
     expect(settled[21]).toEqual({ status: 'fulfilled', value: 'not a number' });
   });
+
+  it('is off once tracing is installed, so each command is sent in its own request context', async () => {
+    const { enableServerSpans } = await import('../../src/tracing/server-span.js');
+    enableServerSpans();
+    const traced = createRedis({ url, name: 'platform-test-traced', logger: pino({ level: 'silent' }) });
+    try {
+      await traced.waitUntilReady();
+      const replies = [traced.client.echo('a'), traced.client.echo('b')];
+      expect(traced.client.autoPipelineQueueSize).toBe(0);
+      await expect(Promise.all(replies)).resolves.toEqual(['a', 'b']);
+    } finally {
+      await traced.close();
+    }
+  });
 });
