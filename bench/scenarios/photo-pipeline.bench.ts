@@ -30,8 +30,9 @@ import { Registry } from 'prom-client';
 import sharp from 'sharp';
 import { createTestVhost } from '../../packages/platform/test/component/messaging-broker.js';
 import { WORKER_MALLOC } from '../../scripts/lib/services.js';
-import { baseServiceEnv, freePort, startService } from '../../tests/e2e/helpers/service-process.js';
+import { baseServiceEnv } from '../../tests/e2e/helpers/service-process.js';
 import { startDataServices } from '../../tests/support/data-services.js';
+import { type BenchProcess, benchFolder, buildWorkspace, startBuiltService } from '../lib/built-service.js';
 import { compare, median, medianOfRounds, round, type Scenario } from '../lib/measure.js';
 import {
   baselineRound,
@@ -41,7 +42,6 @@ import {
   measurement,
   QUALITY,
   rawTransform,
-  rssMb,
   THUMBNAIL_EDGE,
 } from '../lib/photo-baseline.js';
 import {
@@ -62,9 +62,11 @@ const scenario: Scenario = {
   description: `Photos per second through the worker (media.uploaded -> claim -> download -> sharp: orient, ${MAX_EDGE} px, JPEG q${QUALITY}, ${THUMBNAIL_EDGE} px thumbnail -> store both -> complete -> media.succeeded) vs raw sharp on the same images in memory; ${CONCURRENCY} photos transformed at once on both sides, in ${ROUNDS} alternating rounds.`,
   async run({ quick }) {
     const jobsPerRound = quick ? 12 : 40;
+    buildWorkspace();
+    const folder = await benchFolder();
     const services = await startDataServices();
     const vhost = await createTestVhost('bench-photos');
-    let worker: ReturnType<typeof startService> | undefined;
+    let worker: BenchProcess | undefined;
     try {
       const photos = await makePhotos(4);
       const clientOptions = { callerName: 'api', serviceToken: services.tokens.api, logger: quiet };
@@ -91,9 +93,10 @@ const scenario: Scenario = {
         jobs.push(await dataPostgres.mediaJobs.create({ owner_id: user.id, kind: 'photo', original }));
       }
 
-      worker = startService(
+      // The built worker (`node dist/main.js`), as its image runs it: no TypeScript loader in its
+      // memory or its start-up.
+      worker = await startBuiltService(
         'worker',
-        await freePort(),
         {
           ...baseServiceEnv(),
           LOG_LEVEL: 'warn',
@@ -111,22 +114,14 @@ const scenario: Scenario = {
           MEDIA_PREFETCH: String(CONCURRENCY * 2),
           SCHEDULES_ENABLED: 'false',
         },
-        process.env.FLOTILLA_BENCH_CPU_PROF
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOTILLA_BENCH_CPU_PROF}`]
-          : [],
+        {
+          logDir: folder.path,
+          ...(process.env.FLOTILLA_BENCH_CPU_PROF
+            ? { cpuProfileDir: process.env.FLOTILLA_BENCH_CPU_PROF }
+            : {}),
+        },
       );
       const started = worker;
-      const deadline = Date.now() + 60_000;
-      while (
-        !(await fetch(started.url('/health/ready')).then(
-          (r) => r.ok,
-          () => false,
-        ))
-      ) {
-        if (started.child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`worker not ready: ${started.stderr.join('\n')}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
 
       // Observe media.succeeded and media.failed on a queue of our own.
       const observer = await connect(vhost.url);
@@ -240,7 +235,7 @@ const scenario: Scenario = {
         systemRounds.map((entry) => entry.measured),
         'worker: queue -> claim -> download -> sharp -> store -> complete',
       );
-      system.rss_mb = await rssMb(started.child.pid as number);
+      system.rss_mb = started.rssMb();
       const baseline = medianOfRounds(
         baselineRounds.map((entry) => entry.measured),
         'raw sharp, in memory',
@@ -272,12 +267,10 @@ const scenario: Scenario = {
         }),
       ];
     } finally {
-      if (worker && worker.child.exitCode === null) {
-        worker.child.kill('SIGTERM');
-        await worker.exited;
-      }
+      await worker?.stop();
       await vhost.remove();
       await services.stop();
+      await folder.remove();
     }
   },
 };
