@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../tests/e2e/helpers/service-process.js';
 import { round } from './measure.js';
+import { type MemoryCap, memoryCapFor } from './memory-cap.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -68,33 +69,46 @@ export interface StartOptions {
   readyPath?: string;
   /** `--cpu-prof` into this folder. */
   cpuProfileDir?: string;
+  /** Run under this memory cgroup (see `memory-cap.ts`). */
+  memoryCap?: MemoryCap;
 }
 
 /** Starts a Node process on a free port (`PORT`, `HOST=127.0.0.1`) and waits until it is ready. */
 export async function startBenchProcess(options: StartOptions): Promise<BenchProcess> {
   const port = await freePort();
   const log = openSync(join(options.logDir, `${options.name}.log`), 'a');
-  const child = spawn(
-    process.execPath,
-    [
-      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-      ...options.args,
-    ],
-    {
-      cwd: options.cwd,
-      env: { ...options.env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', log, log],
-    },
-  );
+  const nodeArgs = [
+    ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    ...options.args,
+  ];
+  const launch = options.memoryCap
+    ? options.memoryCap.wrap(process.execPath, nodeArgs)
+    : { command: process.execPath, args: nodeArgs };
+  const child = spawn(launch.command, launch.args, {
+    cwd: options.cwd,
+    env: { ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', log, log],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    const cap = options.memoryCap;
+    if (cap && !capReported) {
+      capReported = true;
+      const used = cap.report();
+      console.log(
+        `   ${options.name} under a ${cap.limitMib} MiB memory cgroup: peak ${used.peakMib} MiB, limit hit ${used.limitHits} times, ${used.oomKills} killed by the kernel${child.signalCode === 'SIGKILL' && used.oomKills > 0 ? ' (this process)' : ''}`,
+      );
+      cap.remove();
+    }
   };
+  let capReported = false;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null)
@@ -129,12 +143,15 @@ export function startBuiltService(
   env: NodeJS.ProcessEnv,
   options: { logDir: string; cpuProfileDir?: string; name?: string },
 ): Promise<BenchProcess> {
+  const name = options.name ?? service;
+  const memoryCap = memoryCapFor(service, name);
   return startBenchProcess({
-    name: options.name ?? service,
+    name,
     args: ['dist/main.js'],
     cwd: join(repoRoot, 'services', service),
     env,
     ...options,
+    ...(memoryCap ? { memoryCap } : {}),
   });
 }
 
