@@ -91,6 +91,7 @@ export async function startBenchProcess(options: StartOptions): Promise<BenchPro
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+  let capReported = false;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -108,7 +109,6 @@ export async function startBenchProcess(options: StartOptions): Promise<BenchPro
       cap.remove();
     }
   };
-  let capReported = false;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null)

@@ -6,15 +6,36 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
-/** Memory limits of `deploy/helm/flotilla/values.yaml` (and `docker-compose.prod.yml`), MiB. */
-export const CHART_MEMORY_LIMITS_MIB: Readonly<Record<string, number>> = {
-  api: 1024,
-  bot: 384,
-  worker: 1024,
-  'data-postgres': 768,
-  'data-mongo': 512,
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+/** The chart's values key of each service. */
+const CHART_KEYS: Readonly<Record<string, string>> = {
+  api: 'api',
+  bot: 'bot',
+  worker: 'worker',
+  'data-postgres': 'dataPostgres',
+  'data-mongo': 'dataMongo',
 };
+
+/** A Kubernetes memory quantity in MiB (`512Mi`, `1Gi`). */
+function mebibytes(quantity: string): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`unexpected memory quantity in the chart: ${quantity}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+/** The memory limit `deploy/helm/flotilla/values.yaml` gives `service` (MiB), read from the chart. */
+export function chartMemoryLimitMib(service: string): number | undefined {
+  const key = CHART_KEYS[service];
+  if (key === undefined) return undefined;
+  const values = parse(
+    readFileSync(join(repoRoot, 'deploy', 'helm', 'flotilla', 'values.yaml'), 'utf8'),
+  ) as Record<string, { resources?: { limits?: { memory?: string } } }>;
+  const limit = values[key]?.resources?.limits?.memory;
+  return limit === undefined ? undefined : mebibytes(limit);
+}
 
 const V1_ROOT = '/sys/fs/cgroup/memory';
 
@@ -30,8 +51,9 @@ export interface MemoryCap {
 
 /** The cap for `service` when the memory cap is asked for and the service has a chart limit. */
 export function memoryCapFor(service: string, name: string): MemoryCap | undefined {
-  const limitMib = CHART_MEMORY_LIMITS_MIB[service];
-  if (process.env.FLOTILLA_BENCH_MEMORY_CAP !== '1' || limitMib === undefined) return undefined;
+  if (process.env.FLOTILLA_BENCH_MEMORY_CAP !== '1') return undefined;
+  const limitMib = chartMemoryLimitMib(service);
+  if (limitMib === undefined) return undefined;
   if (!existsSync(join(V1_ROOT, 'memory.limit_in_bytes')))
     throw new Error(`FLOTILLA_BENCH_MEMORY_CAP needs the cgroup v1 memory controller at ${V1_ROOT}`);
   const path = join(V1_ROOT, `flotilla-bench-${name}-${process.pid}`);

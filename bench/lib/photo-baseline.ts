@@ -2,7 +2,6 @@
  * The photo pipeline benchmark's photos and its baseline: raw sharp doing the worker's transform on
  * in-memory buffers, CONCURRENCY photos at a time, with the CPU time it spends per photo.
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { type Measurement, quantile, round } from './measure.js';
 import { cpuBetween, snapshotCpu } from './process-cpu.js';
@@ -42,11 +41,6 @@ export function measurement(label: string, latencies: number[], seconds: number,
     p99_ms: round(quantile(sorted, 0.99)),
     max_ms: round(sorted.at(-1) ?? 0),
   };
-}
-
-export async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
 /** The worker's transform, done with raw sharp on in-memory buffers (two pipelines on one input, as the worker). */
