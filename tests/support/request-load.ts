@@ -31,6 +31,13 @@ export interface RequestLoadOptions {
   pauseMs?: number;
   /** Stops the loops early once it returns true (checked before each request). */
   until?: () => boolean;
+  /** Kept up to date while the loops run: how many requests are sent and not yet answered. */
+  progress?: LoadProgress;
+}
+
+/** Live state of {@link runRequestLoops}, for a test that must act while requests are in flight. */
+export interface LoadProgress {
+  inFlight: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +89,10 @@ export async function runRequestLoops(options: RequestLoadOptions): Promise<Load
     options.loops.map(async (loop) => {
       while (Date.now() < deadline && !options.until?.()) {
         const sentAt = performance.now();
-        answers.push(await send(loop, sentAt, options.requestTimeoutMs ?? 30_000));
+        if (options.progress) options.progress.inFlight += 1;
+        const answer = await send(loop, sentAt, options.requestTimeoutMs ?? 30_000);
+        if (options.progress) options.progress.inFlight -= 1;
+        answers.push(answer);
         await sleep(options.pauseMs ?? 20);
       }
     }),
