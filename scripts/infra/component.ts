@@ -8,6 +8,8 @@ export interface InfraContext {
   secrets: InfraSecrets;
   /** Prints a progress line for a long step (installs, first start). */
   progress: (component: string, message: string) => void;
+  /** `up --observability`: Jaeger and Prometheus run, and the gateway exports its spans to Jaeger. */
+  observability?: boolean;
 }
 
 /**

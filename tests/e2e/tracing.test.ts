@@ -7,6 +7,7 @@ import { createTestVhost, type TestVhost } from '../../packages/platform/test/co
 import { workerTestEnv } from '../../services/worker/test/support/worker-harness.js';
 import { type DataServices, isolatedRedisUrl, startDataServices } from '../support/data-services.js';
 import { type JaegerSpan, type JaegerTrace, startTestJaeger, type TestJaeger } from '../support/jaeger.js';
+import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import {
   baseServiceEnv,
   freePort,
@@ -17,7 +18,9 @@ import {
 } from './helpers/service-process.js';
 
 /**
- * One trace per photo upload: with Jaeger running and tracing on, the api's upload request, its calls
+ * One trace per photo upload: with Jaeger running and tracing on, the gateway's span of the upload
+ * (the project's nginx config with its tracing, as `npm run infra -- up --observability` renders it),
+ * the api's upload request, its calls
  * to data-mongo and data-postgres, the `media.uploaded` message and the worker's processing (with its
  * own calls to the data services) are one trace in Jaeger, parented across the queue. A photo sent
  * through the bot, with the notification back, is traced in `tracing-bot.test.ts`.
@@ -28,6 +31,7 @@ let data: DataServices;
 let vhost: TestVhost;
 let api: ServiceProcess;
 let worker: ServiceProcess;
+let gateway: TestGateway;
 
 beforeAll(async () => {
   jaeger = await startTestJaeger();
@@ -57,9 +61,18 @@ beforeAll(async () => {
     REDIS_URL: redisUrl,
   });
   await Promise.all([waitUntilLive(worker, 60_000), waitUntilLive(api, 60_000)]);
+  gateway = await startTestGateway(await freePort(), [api.port], { tracing: gatewayTracing() });
 }, 1_800_000);
 
+const gatewayTracing = () => ({
+  otlpUrl: jaeger.otlpUrl,
+  sampleRatio: 1,
+  instance: 'test-gateway',
+  environment: 'test',
+});
+
 afterAll(async () => {
+  await gateway?.stop();
   for (const service of [api, worker]) {
     if (service && service.child.exitCode === null) {
       service.child.kill('SIGTERM');
@@ -108,7 +121,7 @@ async function uploadPhoto(requestId: string): Promise<{ jobId: string; auth: Re
     .toBuffer();
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'traced.jpg');
-  const uploaded = await fetch(api.url('/api/v1/media'), {
+  const uploaded = await fetch(`${gateway.url}/api/v1/media`, {
     method: 'POST',
     headers: { ...auth, 'x-request-id': requestId },
     body: form,
@@ -126,7 +139,7 @@ const parentOf = (trace: JaegerTrace, span: JaegerSpan) => {
 };
 
 describe('tracing and logs of a photo upload', () => {
-  it('puts the api, both data services and the worker in one trace, parented across the queue', async () => {
+  it('puts the gateway, the api, both data services and the worker in one trace, parented across the queue', async () => {
     const requestId = `trace-${randomBytes(6).toString('hex')}`;
     const { jobId, auth } = await uploadPhoto(requestId);
     await poll('the photo job to succeed', async () => {
@@ -154,7 +167,7 @@ describe('tracing and logs of a photo upload', () => {
       expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
     }
 
-    const expected = ['api', 'data-mongo', 'data-postgres', 'worker'];
+    const expected = ['gateway', 'api', 'data-mongo', 'data-postgres', 'worker'];
     const trace = await poll(
       'every service in the trace',
       async () => {
@@ -173,11 +186,19 @@ describe('tracing and logs of a photo upload', () => {
     );
 
     expect(new Set(trace.spans.map((span) => span.traceID))).toEqual(new Set([traceId]));
-    // Exactly one root: the api's server span of the upload; every other span's parent is in the trace.
+    // Exactly one root: the gateway's span of the upload, parent of the api's server span; every other
+    // span's parent is in the trace.
     const roots = trace.spans.filter((span) => !parentOf(trace, span));
     expect(roots.map((span) => `${serviceOf(trace, span)} ${span.operationName}`)).toEqual([
-      'api POST /api/v1/media',
+      'gateway POST /api/*',
     ]);
+    const [root] = roots as [JaegerSpan];
+    expect(tag(root, 'http.response.status_code')).toBe(202);
+    expect(tag(root, 'url.path')).toBe('/api/v1/media');
+    expect(tag(root, 'http.request.header.x-request-id')).toBe(requestId);
+    const apiUpload = trace.spans.find((span) => span.operationName === 'POST /api/v1/media');
+    expect(apiUpload && serviceOf(trace, apiUpload)).toBe('api');
+    expect(apiUpload && parentOf(trace, apiUpload)).toBe(root);
 
     // Across the queue: the worker's consumer span of `q.worker.media` is a child of the publish span of
     // data-postgres's outbox relay, which published the event in the trace of the api request that
@@ -224,6 +245,53 @@ describe('tracing and logs of a photo upload', () => {
         (span) => tag(span, 'db.system') === 'mongodb' || tag(span, 'db.system.name') === 'mongodb',
       ),
     ).toBe(true);
+  });
+
+  it("the gateway continues a caller's trace and keeps its decision not to sample; a request answered by the gateway's error page still ends its span", async () => {
+    const auth = await logInNewUser();
+    const callerSpan = randomBytes(8).toString('hex');
+    const read = (traceId: string, flags: string) =>
+      fetch(`${gateway.url}/api/v1/users/me`, {
+        headers: { ...auth, traceparent: `00-${traceId}-${callerSpan}-${flags}` },
+      });
+    const unsampled = randomBytes(16).toString('hex');
+    expect((await read(unsampled, '00')).status).toBe(200);
+    const sampled = randomBytes(16).toString('hex');
+    expect((await read(sampled, '01')).status).toBe(200);
+    const trace = await poll('the sampled read in Jaeger', async () => {
+      const found = await jaeger.trace(sampled);
+      return found?.spans.length === 2 ? found : undefined;
+    });
+    const gatewaySpan = trace.spans.find((span) => serviceOf(trace, span) === 'gateway');
+    expect(gatewaySpan?.operationName).toBe('GET /api/*');
+    // The caller's span (not in Jaeger) is the gateway span's parent; the api's span is its child.
+    expect(gatewaySpan?.references).toEqual([{ refType: 'CHILD_OF', traceID: sampled, spanID: callerSpan }]);
+    const apiSpan = trace.spans.find((span) => serviceOf(trace, span) === 'api');
+    expect(apiSpan && parentOf(trace, apiSpan)).toBe(gatewaySpan);
+
+    // An api that does not answer: nginx answers 502 from its error page (an internal redirect).
+    const closed = await freePort();
+    const broken = await startTestGateway(await freePort(), [closed], { tracing: gatewayTracing() });
+    try {
+      const failed = randomBytes(16).toString('hex');
+      const response = await fetch(`${broken.url}/api/v1/users/me`, {
+        headers: { traceparent: `00-${failed}-${callerSpan}-01` },
+      });
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { code: string }).code).toBe('GATEWAY.UPSTREAM_UNAVAILABLE');
+      const failedTrace = await poll('the failed request in Jaeger', () => jaeger.trace(failed));
+      expect(
+        failedTrace.spans.map((span) => `${serviceOf(failedTrace, span)} ${span.operationName}`),
+      ).toEqual(['gateway GET /api/*']);
+      const [span] = failedTrace.spans as [JaegerSpan];
+      expect(tag(span, 'http.response.status_code')).toBe(502);
+      expect(tag(span, 'error')).toBe(true);
+    } finally {
+      await broken.stop();
+    }
+    // Both gateway workers flush every second: by now the unsampled read would have been exported.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await jaeger.trace(unsampled)).toBeUndefined();
   });
 
   it('a cached profile read is one server span, without a Redis span under it; a cache miss shows its data-postgres call', async () => {

@@ -17,6 +17,7 @@ export async function infraUp(config: InfraConfig, observability = false): Promi
   const components = observability ? [...COMPONENTS, ...OBSERVABILITY_COMPONENTS] : COMPONENTS;
   const startedAt = Date.now();
   const { ctx, envFile } = await loadContext(config, true);
+  ctx.observability = observability;
   const failures: ComponentError[] = [];
   const provided = new Map<string, Promise<boolean>>();
 

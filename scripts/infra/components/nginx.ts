@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Component, ComponentError, type InfraContext } from '../component.js';
 import { run } from '../exec.js';
+import { ensureGatewayTracingModules, gatewayTracingConfig } from '../gateway-tracing.js';
 import { renderTemplateFile, writeIfChanged } from '../generated-files.js';
 import { ensureExecutable } from '../install/apt.js';
 import { httpGet } from '../probes.js';
@@ -19,6 +21,7 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
   const templates = join(config.repoRoot, 'infrastructure', 'nginx');
   const prefix = join(config.dataDir, 'nginx');
   const confDir = join(prefix, 'conf.d');
+  const modulesDir = join(prefix, 'modules.d');
   const mainConfig = join(prefix, 'nginx.conf');
   const errorLog = join(config.logsDir, 'nginx-error.log');
   const values = {
@@ -35,7 +38,16 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
     NGINX_ERROR_LOG: errorLog,
     NGINX_TEMP_DIR: join(prefix, 'tmp'),
     NGINX_CONF_DIR: confDir,
+    NGINX_MODULES_DIR: modulesDir,
   };
+  const tracing = ctx.observability
+    ? gatewayTracingConfig(config.repoRoot, {
+        otlpUrl: `http://${config.host}:${config.ports.jaegerOtlp}`,
+        sampleRatio: Number(config.baseEnv.TRACING_SAMPLE_RATIO ?? 1),
+        instance: hostname(),
+        environment: 'development',
+      })
+    : { modules: '', http: '' };
   return {
     prefix,
     mainConfig,
@@ -46,6 +58,9 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
         join(templates, 'templates', 'gateway.conf.template'),
         values,
       ),
+      // Empty without `--observability`: a later plain `up` turns the gateway's tracing off again.
+      [join(modulesDir, 'tracing.conf')]: tracing.modules,
+      [join(confDir, 'tracing.conf')]: tracing.http,
     },
   };
 }
@@ -53,6 +68,7 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
 /** Writes the rendered files; returns whether any changed. */
 async function writeGateway(gateway: GatewayFiles): Promise<boolean> {
   await mkdir(join(gateway.prefix, 'conf.d'), { recursive: true });
+  await mkdir(join(gateway.prefix, 'modules.d'), { recursive: true });
   await mkdir(join(gateway.prefix, 'tmp'), { recursive: true });
   let changed = false;
   for (const [path, text] of Object.entries(gateway.files)) {
@@ -62,6 +78,11 @@ async function writeGateway(gateway: GatewayFiles): Promise<boolean> {
 }
 
 const nginxBinary = (ctx: InfraContext) => ensureExecutable(ctx, 'nginx', 'nginx', 'nginx', ['/usr/sbin']);
+
+/** With `--observability`, the gateway's tracing needs nginx's Lua module (Debian packages). */
+async function ensureTracingModules(ctx: InfraContext): Promise<void> {
+  if (ctx.observability) await ensureGatewayTracingModules(ctx);
+}
 
 async function testConfig(ctx: InfraContext, gateway: GatewayFiles): Promise<void> {
   const args = ['-t', '-q', '-p', gateway.prefix, '-c', gateway.mainConfig, '-e', gateway.errorLog];
@@ -94,6 +115,7 @@ export const nginx: Component = {
   },
   install: async (ctx) => {
     await nginxBinary(ctx);
+    await ensureTracingModules(ctx);
   },
   prepare: async (ctx) => {
     const gateway = await renderGateway(ctx);
@@ -108,6 +130,7 @@ export const nginx: Component = {
     };
   },
   refresh: async (ctx, record) => {
+    await ensureTracingModules(ctx);
     const gateway = await renderGateway(ctx);
     if (!(await writeGateway(gateway))) return;
     await testConfig(ctx, gateway);

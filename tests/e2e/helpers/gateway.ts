@@ -3,7 +3,13 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from '../../../scripts/infra/exec.js';
+import {
+  ensureGatewayTracingModules,
+  type GatewayTracing,
+  gatewayTracingConfig,
+} from '../../../scripts/infra/gateway-tracing.js';
 import { renderTemplateFile } from '../../../scripts/infra/generated-files.js';
+import { infraToolContext } from '../../support/infra-tools.js';
 import { repoRoot } from './service-process.js';
 
 /** An nginx of a test's own, running the project's gateway config in front of several apis. */
@@ -23,6 +29,8 @@ export interface TestGatewayOptions {
   authBurst?: number;
   /** Port of the bot behind `/telegram/webhook`; unset: a closed port (the route answers 502). */
   botPort?: number;
+  /** The gateway's own spans, exported as with `npm run infra -- up --observability`. */
+  tracing?: GatewayTracing;
 }
 
 /**
@@ -40,6 +48,7 @@ export async function startTestGateway(
   // nginx workers run unprivileged when the master is root: they must reach the prefix.
   await chmod(prefix, 0o755);
   await mkdir(join(prefix, 'conf.d'));
+  await mkdir(join(prefix, 'modules.d'));
   await mkdir(join(prefix, 'tmp'), { mode: 0o777 });
   await chmod(join(prefix, 'tmp'), 0o777);
   const accessLog = join(prefix, 'access.log');
@@ -60,6 +69,7 @@ export async function startTestGateway(
     NGINX_ERROR_LOG: join(prefix, 'error.log'),
     NGINX_TEMP_DIR: join(prefix, 'tmp'),
     NGINX_CONF_DIR: join(prefix, 'conf.d'),
+    NGINX_MODULES_DIR: join(prefix, 'modules.d'),
   };
   const single = `server 127.0.0.1:${first} max_fails=0;`;
   const gateway = await renderTemplateFile(join(templates, 'templates', 'gateway.conf.template'), values);
@@ -71,6 +81,12 @@ export async function startTestGateway(
   const main = join(prefix, 'nginx.conf');
   await writeFile(main, await renderTemplateFile(join(templates, 'nginx.conf.template'), values));
   await writeFile(join(prefix, 'conf.d', 'gateway.conf'), config);
+  if (limits.tracing) {
+    await ensureGatewayTracingModules(infraToolContext());
+    const tracing = gatewayTracingConfig(repoRoot, limits.tracing);
+    await writeFile(join(prefix, 'modules.d', 'tracing.conf'), tracing.modules);
+    await writeFile(join(prefix, 'conf.d', 'tracing.conf'), tracing.http);
+  }
   const errorLog = join(prefix, 'error.log');
   const child: ChildProcess = spawn(nginx, ['-p', prefix, '-c', main, '-e', errorLog], {
     stdio: ['ignore', 'ignore', 'pipe'],
