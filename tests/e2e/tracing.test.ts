@@ -269,6 +269,23 @@ describe('tracing and logs of a photo upload', () => {
     const apiSpan = trace.spans.find((span) => serviceOf(trace, span) === 'api');
     expect(apiSpan && parentOf(trace, apiSpan)).toBe(gatewaySpan);
 
+    // A malformed traceparent is ignored: the trace begins at the gateway, whose trace id is its own
+    // request id (the X-Request-ID it answers with when the caller sent none).
+    const fresh = await fetch(`${gateway.url}/api/v1/users/me`, {
+      headers: { ...auth, traceparent: `00-${'z'.repeat(32)}-${callerSpan}-01` },
+    });
+    expect(fresh.status).toBe(200);
+    const ownId = fresh.headers.get('x-request-id') ?? '';
+    expect(ownId).toMatch(/^[0-9a-f]{32}$/);
+    const begun = await poll('the trace begun at the gateway', async () => {
+      const found = await jaeger.trace(ownId);
+      return found?.spans.length === 2 ? found : undefined;
+    });
+    const roots = begun.spans.filter((span) => span.references.length === 0);
+    expect(roots.map((span) => `${serviceOf(begun, span)} ${span.operationName}`)).toEqual([
+      'gateway GET /api/*',
+    ]);
+
     // An api that does not answer: nginx answers 502 from its error page (an internal redirect).
     const closed = await freePort();
     const broken = await startTestGateway(await freePort(), [closed], { tracing: gatewayTracing() });
