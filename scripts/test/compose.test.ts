@@ -212,8 +212,10 @@ function checkNetworks(project: Project): string[] {
     }
     if (networks.includes('edge') && !['gateway', 'api', 'bot'].includes(name))
       problems.push(`${name}: only the gateway, the api and the bot may join the edge network`);
-    if (name === 'gateway' && networks.some((network) => network !== 'edge'))
-      problems.push('gateway: must join the edge network only');
+    if (name === 'gateway' && networks.some((network) => network !== 'edge' && network !== 'telemetry'))
+      problems.push('gateway: must join the edge network only (and telemetry, to Jaeger)');
+    if (networks.includes('telemetry') && !['gateway', 'jaeger'].includes(name))
+      problems.push(`${name}: only the gateway and Jaeger may join the telemetry network`);
   }
   return problems;
 }
@@ -482,6 +484,13 @@ describe('docker-compose.yml and its overlays', () => {
       },
     ],
     [
+      'the gateway reaches nothing beyond edge but Jaeger',
+      checkNetworks,
+      (p) => {
+        service(p, 'api').networks = ['edge', 'internal', 'telemetry'];
+      },
+    ],
+    [
       `secrets are required \${NAME:?...} references, never literals or defaults`,
       checkSecrets,
       (p) => {
@@ -635,6 +644,40 @@ describe('observability configuration', () => {
     };
     expect(missing(config)).toEqual([]);
     expect(missing(broken(config, (c) => c.scrape_configs.splice(1, 1)))).toHaveLength(1);
+  });
+
+  it("traces the gateway with nginx's OpenTelemetry module under the overlay, exporting to its Jaeger", () => {
+    const gateway = service(full, 'gateway');
+    expect(gateway.image).toMatch(/^nginx:[\d.]+-alpine-otel$/);
+    const mounts = new Map(
+      (gateway.volumes ?? []).map((volume) => {
+        const [source = '', target = ''] = String(volume).split(':');
+        return [target, source.replace(/^\.\//, '')];
+      }),
+    );
+    const main = read(mounts.get('/etc/nginx/nginx.conf') ?? 'missing');
+    expect(main.split('\n').find((line) => !line.startsWith('#') && line.trim())).toBe(
+      'load_module modules/ngx_otel_module.so;',
+    );
+    expect(main).toContain('include /etc/nginx/conf.d/*.conf;');
+    const otel = read(mounts.get('/etc/nginx/templates/otel.conf.template') ?? 'missing');
+    // Every placeholder is one the image's template step substitutes, and is set.
+    const filter = new RegExp(env(gateway).NGINX_ENVSUBST_FILTER ?? '^$');
+    const placeholders = [...otel.matchAll(/\$\{([A-Z_]+)\}/g)].map(([, name]) => name ?? '');
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const name of placeholders) {
+      expect(name).toMatch(filter);
+      expect(env(gateway)[name], name).toBeTruthy();
+    }
+    const [host, port] = (env(gateway).GATEWAY_OTLP_GRPC_ENDPOINT ?? '').split(':');
+    expect(host && networksOf(service(full, host))).toContain('telemetry');
+    expect(port).toBe('4317');
+    for (const directive of [
+      'otel_trace $flotilla_trace;',
+      'otel_trace_context propagate;',
+      'otel_service_name gateway;',
+    ])
+      expect(otel).toContain(directive);
   });
 
   it('points Grafana data sources at services of the overlay', () => {
