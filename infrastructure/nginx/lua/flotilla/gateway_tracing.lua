@@ -23,7 +23,7 @@ local _M = {}
 local MAX_QUEUED = 8192
 local FLUSH_SECONDS = 1
 
-local settings -- { endpoint, ratio, resource }
+local settings -- { endpoint, ratio, instance, resource }, set in the master by configure()
 local pending = {} -- request id -> span, from the access phase to the log phase
 local queue = {}
 local dropped = 0
@@ -77,7 +77,7 @@ local function export(batch)
   return true
 end
 
--- Runs every FLUSH_SECONDS, and once more (premature) when the worker exits: nothing queued is left.
+-- Runs every FLUSH_SECONDS, and once more (premature) when the worker exits, to send what is queued.
 local function flush()
   if dropped > 0 then
     ngx.log(ngx.WARN, "gateway tracing: ", dropped, " spans dropped (more than ", MAX_QUEUED, " waiting)")
