@@ -41,7 +41,13 @@ export interface InfraConfig {
   botHost: string;
   rabbitmqNodeName: string;
   /** Gateway limits: largest request body, and the per-IP rate and burst on /api/v1/auth/. */
-  gateway: { maxBodySize: string; authRate: string; authBurst: number };
+  gateway: {
+    maxBodySize: string;
+    authRate: string;
+    authBurst: number;
+    /** Share of the traces beginning at the gateway that it records (`TRACING_SAMPLE_RATIO`, 0-1; with `--observability`). */
+    traceSampleRatio: number;
+  };
   /** Connection URLs given in the environment (`POSTGRES_URL`, ...), pointing at existing servers. */
   urls: Partial<Record<UrlVar, string>>;
   /** The environment handed to the processes this script starts. */
@@ -123,12 +129,15 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     maxBodySize: env.GATEWAY_MAX_BODY_SIZE || '25m',
     authRate: env.GATEWAY_AUTH_RATE || '10r/s',
     authBurst: Number(env.GATEWAY_AUTH_BURST || 20),
+    traceSampleRatio: Number(env.TRACING_SAMPLE_RATIO || 1),
   };
   if (!/^\d+[km]?$/.test(gateway.maxBodySize)) errors.push('GATEWAY_MAX_BODY_SIZE must look like 25m');
   if (!/^\d+r\/[sm]$/.test(gateway.authRate)) errors.push('GATEWAY_AUTH_RATE must look like 10r/s');
   // nginx refuses `burst=0`: at least one request above the rate must be allowed.
   if (!Number.isInteger(gateway.authBurst) || gateway.authBurst < 1)
     errors.push('GATEWAY_AUTH_BURST must be a whole number of at least 1');
+  if (!(gateway.traceSampleRatio >= 0 && gateway.traceSampleRatio <= 1))
+    errors.push('TRACING_SAMPLE_RATIO must be a number from 0 to 1');
   const botHost = env.BOT_HOST || '127.0.0.1';
   if (!/^(\d{1,3}\.){3}\d{1,3}$|^\[[0-9a-fA-F:.]+\]$/.test(botHost))
     errors.push('BOT_HOST must be an IP address (the gateway resolves no names for the bot)');

@@ -7,7 +7,12 @@ import { loadInfraConfig } from '../infra/config.js';
 describe('infra config: gateway limits', () => {
   it('takes the documented defaults', () => {
     const config = loadInfraConfig({});
-    expect(config.gateway).toEqual({ maxBodySize: '25m', authRate: '10r/s', authBurst: 20 });
+    expect(config.gateway).toEqual({
+      maxBodySize: '25m',
+      authRate: '10r/s',
+      authBurst: 20,
+      traceSampleRatio: 1,
+    });
   });
 
   it('accepts a burst of one', () => {
@@ -17,6 +22,17 @@ describe('infra config: gateway limits', () => {
   it.each(['0', '-3', '2.5', 'many'])('refuses GATEWAY_AUTH_BURST=%s, which nginx would refuse', (value) => {
     expect(() => loadInfraConfig({ GATEWAY_AUTH_BURST: value })).toThrow(
       /GATEWAY_AUTH_BURST must be a whole number of at least 1/,
+    );
+  });
+
+  it('takes the ratio of traces the gateway begins from TRACING_SAMPLE_RATIO, as the services do', () => {
+    expect(loadInfraConfig({ TRACING_SAMPLE_RATIO: '0.25' }).gateway.traceSampleRatio).toBe(0.25);
+    expect(loadInfraConfig({ TRACING_SAMPLE_RATIO: '0' }).gateway.traceSampleRatio).toBe(0);
+  });
+
+  it.each(['1.5', '-0.1', 'all'])('refuses TRACING_SAMPLE_RATIO=%s', (value) => {
+    expect(() => loadInfraConfig({ TRACING_SAMPLE_RATIO: value })).toThrow(
+      /TRACING_SAMPLE_RATIO must be a number from 0 to 1/,
     );
   });
 

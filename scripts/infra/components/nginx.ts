@@ -43,7 +43,7 @@ async function renderGateway(ctx: InfraContext): Promise<GatewayFiles> {
   const tracing = ctx.observability
     ? gatewayTracingConfig(config.repoRoot, {
         otlpUrl: `http://${config.host}:${config.ports.jaegerOtlp}`,
-        sampleRatio: Number(config.baseEnv.TRACING_SAMPLE_RATIO ?? 1),
+        sampleRatio: config.gateway.traceSampleRatio,
         instance: hostname(),
         environment: 'development',
       })
