@@ -77,10 +77,15 @@ function describe(message: GetMessage, queue: string): DeadLetter {
   };
 }
 
+/** Longest wait for the messages a scan put back to be ready again (see {@link scan}). */
+const RETURN_WAIT_MS = 3000;
+
 /**
  * Takes up to `limit` messages from `queue` without removing them, calls `visit` with each, then
  * puts back every message `visit` did not settle. Messages are held unacknowledged meanwhile, so
- * a crash of the tool returns them to the queue.
+ * a crash of the tool returns them to the queue. A quorum queue makes returned messages ready again a
+ * moment after the return: the scan waits for that (up to RETURN_WAIT_MS), so a tool run right after
+ * another (`show`, then `replay`) sees every message and does not report one missing.
  */
 async function scan(
   connection: ChannelModel,
@@ -92,25 +97,44 @@ async function scan(
   trackReturns(channel);
   channel.on('error', () => undefined);
   const held: GetMessage[] = [];
+  let readyBefore = 0;
+  let settled = 0;
   try {
     const { messageCount } = await channel.checkQueue(queue);
+    readyBefore = messageCount;
     const bound = Math.min(messageCount, limit, DEAD_LETTER_SCAN_LIMIT);
     for (let index = 0; index < bound; index++) {
       const message = await channel.get(queue, { noAck: false });
       if (message === false) break;
       const verdict = await visit(channel, message);
-      if (!verdict.settled) held.push(message);
+      if (verdict.settled) settled++;
+      else held.push(message);
       if (verdict.stop) break;
     }
   } finally {
+    let returned = held.length > 0;
     for (const message of held) {
       try {
         channel.nack(message, false, true);
       } catch {
-        // channel gone: the broker requeues them
+        returned = false; // channel gone: the broker requeues them
       }
     }
+    if (returned) await readyAgain(channel, queue, readyBefore - settled);
     await channel.close().catch(() => undefined);
+  }
+}
+
+/** Waits until `queue` holds at least `count` ready messages, or RETURN_WAIT_MS passed (others may take some). */
+async function readyAgain(channel: ConfirmChannel, queue: string, count: number): Promise<void> {
+  const deadline = Date.now() + RETURN_WAIT_MS;
+  for (;;) {
+    const ready = await channel.checkQueue(queue).then(
+      (ok) => ok.messageCount,
+      () => count,
+    );
+    if (ready >= count || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

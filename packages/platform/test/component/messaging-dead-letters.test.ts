@@ -95,4 +95,14 @@ describe('dead-letter tools', () => {
     expect(await vhost.ready(`${queue}.dlq`)).toBe(0);
     expect(await listDeadLetters(connection(), queue)).toEqual([]);
   });
+
+  it('a tool run right after another sees every dead letter: the messages one looked at are ready again when it returns', async () => {
+    rejecting = true;
+    for (let n = 10; n < 13; n++) await messaging.publish('test.happened', { n });
+    await waitFor('three dead letters', async () => (await vhost.ready(`${queue}.dlq`)) === 3);
+    const seen: number[] = [];
+    for (let run = 0; run < 20; run++) seen.push((await listDeadLetters(connection(), queue, 50)).length);
+    expect(seen).toEqual(Array.from({ length: 20 }, () => 3));
+    expect(await purgeDeadLetters(connection(), queue)).toBe(3);
+  });
 });
