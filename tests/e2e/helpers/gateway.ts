@@ -15,6 +15,8 @@ import { repoRoot } from './service-process.js';
 /** An nginx of a test's own, running the project's gateway config in front of several apis. */
 export interface TestGateway {
   url: string;
+  /** Process id of the nginx master (its workers are its children). */
+  pid: number | undefined;
   /** The rendered server config (with its upstream). */
   config: string;
   /** Lines of the JSON access log: one per request, with `upstream_addr`. */
@@ -121,6 +123,7 @@ export async function startTestGateway(
   }
   return {
     url,
+    pid: child.pid,
     config,
     async accessLog() {
       const text = await readFile(accessLog, 'utf8').catch(() => '');

@@ -8,8 +8,10 @@
 --                 server span is its child and the sampling decision is the gateway's;
 --   log phase     finish(): the span (method, path, status, upstream, times) joins this worker's
 --                 batch, unless it was not sampled;
---   every second  a timer posts the batch to <endpoint>/v1/traces (lua-resty-http), and once more
---                 when the worker exits.
+--   export        a timer posts the batch to <endpoint>/v1/traces (lua-resty-http) once BATCH spans
+--                 wait, else every second, and once more when the worker exits. Each span is written
+--                 as its JSON text in the log phase (only the strings go through cjson), so a flush
+--                 is a concatenation, not the encoding of thousands of tables.
 -- Spans are kept per worker by request id until the log phase, so a request answered by an
 -- error_page (an internal redirect, which clears ngx.ctx) still ends its span. A batch that cannot be
 -- sent is dropped with a warning in the error log, and at most MAX_QUEUED spans wait: tracing never
@@ -21,12 +23,16 @@ local http = require "resty.http"
 local _M = {}
 
 local MAX_QUEUED = 8192
+local BATCH = 512
 local FLUSH_SECONDS = 1
 
+local encode = cjson.encode
 local settings -- { endpoint, ratio, instance, resource }, set in the master by configure()
 local pending = {} -- request id -> span, from the access phase to the log phase
-local queue = {}
+local queue = {} -- JSON texts of ended spans
 local dropped = 0
+local flushing = false -- a flush is sending
+local scheduled = false -- a flush timer is set for a full batch
 
 local function attribute(key, value)
   if type(value) == "number" then
@@ -57,14 +63,9 @@ local function sampled_at_ratio(trace_id)
 end
 
 local function export(batch)
-  local body = cjson.encode({
-    resourceSpans = {
-      {
-        resource = { attributes = settings.resource },
-        scopeSpans = { { scope = { name = "flotilla-gateway" }, spans = batch } },
-      },
-    },
-  })
+  local body = '{"resourceSpans":[{"resource":{"attributes":' .. settings.resource_json
+    .. '},"scopeSpans":[{"scope":{"name":"flotilla-gateway"},"spans":[' .. table.concat(batch, ",")
+    .. "]}]}]}"
   local client = http.new()
   client:set_timeout(5000)
   local response, err = client:request_uri(settings.endpoint, {
@@ -77,20 +78,28 @@ local function export(batch)
   return true
 end
 
--- Runs every FLUSH_SECONDS, and once more (premature) when the worker exits, to send what is queued.
+-- Sends what is queued, in batches of at most BATCH spans, one flush at a time per worker. Runs every
+-- FLUSH_SECONDS, as soon as a full batch waits, and once more (premature) when the worker exits.
 local function flush()
+  scheduled = false
+  if flushing then return end
+  flushing = true
   if dropped > 0 then
     ngx.log(ngx.WARN, "gateway tracing: ", dropped, " spans dropped (more than ", MAX_QUEUED, " waiting)")
     dropped = 0
   end
-  if #queue > 0 then
+  while #queue > 0 do
     local batch = queue
     queue = {}
-    local ok, err = export(batch)
-    if not ok then
-      ngx.log(ngx.WARN, "gateway tracing: ", #batch, " spans not exported to ", settings.endpoint, ": ", err)
+    local sent, ok, err = pcall(export, batch)
+    if not sent or not ok then
+      ngx.log(ngx.WARN, "gateway tracing: ", #batch, " spans not exported to ", settings.endpoint, ": ",
+        sent and err or ok)
+      break
     end
+    if #queue < BATCH then break end
   end
+  flushing = false
 end
 
 -- `ngx.config.nginx_version` is 1022001 for 1.22.1.
@@ -121,6 +130,7 @@ function _M.init_worker()
   if not settings then return end
   settings.resource[#settings.resource + 1] =
     attribute("service.instance.id", settings.instance .. ":" .. ngx.worker.pid())
+  settings.resource_json = encode(settings.resource)
   local ok, err = ngx.timer.every(FLUSH_SECONDS, flush)
   if not ok then ngx.log(ngx.ERR, "gateway tracing: no flush timer: ", err) end
 end
@@ -158,7 +168,11 @@ function _M.start()
   }
 end
 
---- Log phase: ends the span and queues it for export.
+local function string_attribute(key, value)
+  return '{"key":"' .. key .. '","value":{"stringValue":' .. encode(tostring(value)) .. "}}"
+end
+
+--- Log phase: ends the span and queues its JSON text for export.
 function _M.finish()
   if not settings then return end
   local request_id = ngx.var.request_id
@@ -173,30 +187,34 @@ function _M.finish()
   local started_ms = math.floor(ngx.req.start_time() * 1000)
   local took_ms = math.floor((tonumber(ngx.var.request_time) or 0) * 1000)
   local attributes = {
-    attribute("http.request.method", span.method),
-    attribute("url.path", span.path),
-    attribute("http.route", span.route),
-    attribute("url.scheme", ngx.var.scheme),
-    attribute("client.address", ngx.var.remote_addr),
-    attribute("http.response.status_code", status),
-    attribute("http.request.header.x-request-id", ngx.var.flotilla_request_id or request_id),
+    string_attribute("http.request.method", span.method),
+    string_attribute("url.path", span.path),
+    string_attribute("http.route", span.route),
+    string_attribute("url.scheme", ngx.var.scheme),
+    string_attribute("client.address", ngx.var.remote_addr),
+    '{"key":"http.response.status_code","value":{"intValue":' .. status .. "}}",
+    string_attribute("http.request.header.x-request-id", ngx.var.flotilla_request_id or request_id),
   }
   local upstream = ngx.var.upstream_addr
   if upstream and upstream ~= "" then
-    attributes[#attributes + 1] = attribute("network.peer.address", upstream)
-    attributes[#attributes + 1] = attribute("gateway.upstream.status", ngx.var.upstream_status or "")
+    attributes[#attributes + 1] = string_attribute("network.peer.address", upstream)
+    attributes[#attributes + 1] = string_attribute("gateway.upstream.status", ngx.var.upstream_status or "")
   end
-  queue[#queue + 1] = {
-    traceId = span.trace_id,
-    spanId = span.span_id,
-    parentSpanId = span.parent_id,
-    name = span.method .. " " .. span.route,
-    kind = 2, -- SPAN_KIND_SERVER
-    startTimeUnixNano = string.format("%d000000", started_ms),
-    endTimeUnixNano = string.format("%d000000", started_ms + took_ms),
-    attributes = attributes,
-    status = status >= 500 and { code = 2, message = "HTTP " .. status } or { code = 0 },
-  }
+  -- Ids are checked hex (parse_traceparent, $request_id): they need no escaping.
+  queue[#queue + 1] = table.concat({
+    '{"traceId":"', span.trace_id, '","spanId":"', span.span_id, '"',
+    span.parent_id and (',"parentSpanId":"' .. span.parent_id .. '"') or "",
+    ',"name":', encode(span.method .. " " .. span.route),
+    ',"kind":2', -- SPAN_KIND_SERVER
+    ',"startTimeUnixNano":"', string.format("%d000000", started_ms),
+    '","endTimeUnixNano":"', string.format("%d000000", started_ms + took_ms),
+    '","attributes":[', table.concat(attributes, ","), "]",
+    ',"status":', status >= 500 and ('{"code":2,"message":"HTTP ' .. status .. '"}') or '{"code":0}',
+    "}",
+  })
+  if #queue >= BATCH and not flushing and not scheduled then
+    scheduled = ngx.timer.at(0, flush) and true or false
+  end
 end
 
 return _M
