@@ -8,8 +8,8 @@
 --                 server span is its child and the sampling decision is the gateway's;
 --   log phase     finish(): the span (method, path, status, upstream, times) joins this worker's
 --                 batch, unless it was not sampled;
---   export        a timer posts the batch to <endpoint>/v1/traces (lua-resty-http) once BATCH spans
---                 wait, else every second, and once more when the worker exits. Each span is written
+--   export        a timer posts what is queued to <endpoint>/v1/traces (lua-resty-http) as soon as
+--                 BATCH spans wait, else every second, and once more when the worker exits. Each span is written
 --                 as its JSON text in the log phase (only the strings go through cjson), so a flush
 --                 is a concatenation, not the encoding of thousands of tables.
 -- Spans are kept per worker by request id until the log phase, so a request answered by an
@@ -78,8 +78,8 @@ local function export(batch)
   return true
 end
 
--- Sends what is queued, in batches of at most BATCH spans, one flush at a time per worker. Runs every
--- FLUSH_SECONDS, as soon as a full batch waits, and once more (premature) when the worker exits.
+-- Sends what is queued, one POST at a time per worker (spans that end meanwhile go in the next one).
+-- Runs every FLUSH_SECONDS, as soon as BATCH spans wait, and once more (premature) when the worker exits.
 local function flush()
   scheduled = false
   if flushing then return end
