@@ -5,17 +5,28 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { round } from './measure.js';
 
-/** Which processes make up one group: the pid of a process we started, or a pattern of command lines. */
-export type ProcessGroup = { pid: number | undefined } | { commandLine: RegExp };
+/**
+ * Which processes make up one group: the pid of a process we started, that process and its children
+ * (an nginx master and its workers), or a pattern of command lines.
+ */
+export type ProcessGroup =
+  | { pid: number | undefined }
+  | { withChildren: number | undefined }
+  | { commandLine: RegExp };
 
-function cpuSecondsOf(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, ...), or undefined once it ended. */
+function statFields(pid: number): string[] | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(') ') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return text.slice(text.lastIndexOf(') ') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function cpuSecondsOf(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function commandLineOf(pid: number): string {
@@ -26,14 +37,17 @@ function commandLineOf(pid: number): string {
   }
 }
 
+/** Every process id under /proc. */
+const allPids = () => readdirSync('/proc').map(Number).filter(Number.isInteger);
+
 function pidsOf(group: ProcessGroup): number[] {
   if ('pid' in group) return group.pid === undefined ? [] : [group.pid];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (Number.isInteger(pid) && group.commandLine.test(commandLineOf(pid))) pids.push(pid);
+  if ('withChildren' in group) {
+    const parent = group.withChildren;
+    if (parent === undefined) return [];
+    return [parent, ...allPids().filter((pid) => Number(statFields(pid)?.[1]) === parent)];
   }
-  return pids;
+  return allPids().filter((pid) => group.commandLine.test(commandLineOf(pid)));
 }
 
 /** CPU seconds used so far by each process of each group, by pid. */

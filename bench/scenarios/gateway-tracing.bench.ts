@@ -7,35 +7,18 @@
  * of the medians. The CPU per request of the gateway (master and workers), the upstream and Jaeger is
  * read from /proc next to it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startTestGateway, type TestGateway } from '../../tests/e2e/helpers/gateway.js';
 import { freePort } from '../../tests/e2e/helpers/service-process.js';
 import { startTestJaeger } from '../../tests/support/jaeger.js';
-import { type BenchProcess, benchFolder, cpuSecondsOf, startFixture } from '../lib/built-service.js';
+import { type BenchProcess, benchFolder, startFixture } from '../lib/built-service.js';
 import { compare, type Measurement, median, medianOfRounds, type Scenario } from '../lib/measure.js';
+import { cpuBetween, snapshotCpu } from '../lib/process-cpu.js';
 import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 
 const CONNECTIONS = 32;
 /** The lower sampling ratio also measured, as the tracing scenario does for the api. */
 const LOW_RATIO = 0.1;
-
-/** The nginx master and its workers. */
-function nginxPids(master: number | undefined): number[] {
-  if (master === undefined) return [];
-  const workers = readdirSync('/proc').filter((entry) => {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === master;
-    } catch {
-      return false;
-    }
-  });
-  return [master, ...workers.map(Number)];
-}
-
-const cpuOf = (pids: readonly (number | undefined)[]) =>
-  pids.reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0);
 
 interface Side {
   label: string;
@@ -67,8 +50,12 @@ const scenario: Scenario = {
       }
       const cpu = new Map<string, { gateway: number[]; upstream: number[]; jaeger: number[] }>();
       const round = async (side: Side, seconds: number): Promise<Measurement> => {
-        const gatewayPids = nginxPids(side.gateway.pid);
-        const before = [cpuOf(gatewayPids), cpuOf([upstream?.child.pid]), cpuOf([jaeger.pid])];
+        const groups = {
+          gateway: { withChildren: side.gateway.pid },
+          upstream: { pid: upstream?.child.pid },
+          jaeger: { pid: jaeger.pid },
+        };
+        const before = snapshotCpu(groups);
         const { wrk: _load, ...measured } = await wrkMeasurement(
           `gateway GET /api/v1/users/me, ${side.label} (wrk, ${CONNECTIONS} connections)`,
           {
@@ -78,13 +65,12 @@ const scenario: Scenario = {
             durationSeconds: seconds,
           },
         );
-        const after = [cpuOf(gatewayPids), cpuOf([upstream?.child.pid]), cpuOf([jaeger.pid])];
-        const perRequest = (index: number) =>
-          (1e6 * ((after[index] ?? 0) - (before[index] ?? 0))) / Math.max(1, measured.operations);
+        // Milliseconds per request from cpuBetween, kept in µs.
+        const perRequest = cpuBetween(before, snapshotCpu(groups), Math.max(1, measured.operations));
         const entry = cpu.get(side.label) ?? { gateway: [], upstream: [], jaeger: [] };
-        entry.gateway.push(perRequest(0));
-        entry.upstream.push(perRequest(1));
-        entry.jaeger.push(perRequest(2));
+        entry.gateway.push(1000 * (perRequest.gateway ?? 0));
+        entry.upstream.push(1000 * (perRequest.upstream ?? 0));
+        entry.jaeger.push(1000 * (perRequest.jaeger ?? 0));
         cpu.set(side.label, entry);
         return measured;
       };

@@ -4,7 +4,7 @@ import type { InfraContext } from './component.js';
 import { aptInstall } from './install/apt.js';
 
 /** Debian packages the native gateway's tracing needs: nginx's Lua module and the JSON encoder it uses. */
-export const GATEWAY_TRACING_PACKAGES = ['libnginx-mod-http-lua', 'lua-cjson'] as const;
+const GATEWAY_TRACING_PACKAGES = ['libnginx-mod-http-lua', 'lua-cjson'] as const;
 
 /** Where Debian's nginx keeps its dynamic modules. */
 const MODULES_DIR = '/usr/lib/nginx/modules';

@@ -34,12 +34,9 @@ local dropped = 0
 local flushing = false -- a flush is sending
 local scheduled = false -- a flush timer is set for a full batch
 
+-- A resource attribute (all strings), as a table cjson encodes once per worker.
 local function attribute(key, value)
-  if type(value) == "number" then
-    if value == math.floor(value) then return { key = key, value = { intValue = value } } end
-    return { key = key, value = { doubleValue = value } }
-  end
-  return { key = key, value = { stringValue = tostring(value) } }
+  return { key = key, value = { stringValue = value } }
 end
 
 -- `traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`; all-zero ids are invalid.
@@ -158,13 +155,14 @@ function _M.start()
   local span_id = request_id:sub(1, 16)
   ngx.req.set_header("traceparent", "00-" .. trace_id .. "-" .. span_id .. (sampled and "-01" or "-00"))
   if not sampled then return end
+  local path = ngx.var.uri
   pending[request_id] = {
     trace_id = trace_id,
     span_id = span_id,
     parent_id = parent and parent.parent_id or nil,
     method = ngx.req.get_method(),
-    path = ngx.var.uri,
-    route = route_of(ngx.var.uri),
+    path = path,
+    route = route_of(path),
   }
 end
 
