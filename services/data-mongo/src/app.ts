@@ -27,6 +27,11 @@ export async function buildApp(deps: DataMongoDeps): Promise<HttpApp> {
   installServiceAuth(app, { tokens: config.serviceTokens, registry: runtime.metrics.registry });
   registerEventRoutes(app, deps);
   registerAnalyticsRoutes(app, deps);
-  await registerBlobRoutes(app, { blobs: deps.blobs, metrics: deps.metrics, maxBytes: config.blobMaxBytes });
+  await registerBlobRoutes(app, {
+    blobs: deps.blobs,
+    metrics: deps.metrics,
+    maxBytes: config.blobMaxBytes,
+    storeWaitMs: config.mongoTimeoutMs,
+  });
   return app;
 }

@@ -54,7 +54,7 @@ export async function createDeps(
   });
   const { logger } = runtime;
   const metrics = createDataMongoMetrics(runtime.metrics.registry);
-  const timeMongo = createMongoTimer(metrics.mongoDuration);
+  const timeMongo = createMongoTimer(metrics.mongoDuration, config.mongoTimeoutMs);
   const mongo = createMongo({
     url: config.mongoUrl,
     database: config.mongoDatabase,

@@ -383,6 +383,37 @@ describe('service client retry rule', () => {
     expect(isUpstreamHttpError(error, 429)).toBe(true);
     expect(server.requests).toHaveLength(1);
   });
+
+  it('does not retry a 503 whose Retry-After exceeds the maximum delay, and passes that wait on', async () => {
+    // A data service whose store did not answer within its own 5 s timeout says so.
+    const server = await startServer((_req, res) =>
+      sendJson(res.setHeader('retry-after', '5'), 503, {
+        title: 'The database is unavailable',
+        code: 'STORAGE.UNAVAILABLE',
+        retry_after_seconds: 5,
+      }),
+    );
+    const client = makeClient(server.url);
+
+    const error = await rejection(client.request({ method: 'GET', path: '/items' }));
+
+    expect(isUpstreamHttpError(error, 503)).toBe(true);
+    expect((error as UpstreamHttpError).data).toEqual({ retry_after_seconds: 5 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a 503 whose Retry-After fits within the maximum delay', async () => {
+    const server = await startServer((_req, res, index) => {
+      if (index === 1) res.writeHead(503, { 'retry-after': '0' }).end();
+      else sendJson(res, 200, { ok: true });
+    });
+    const client = makeClient(server.url);
+
+    const response = await client.request({ method: 'GET', path: '/items' });
+
+    expect(response.status).toBe(200);
+    expect(server.requests).toHaveLength(2);
+  });
 });
 
 describe('service client circuit breaker', () => {

@@ -72,6 +72,18 @@ describe('decideRetry', () => {
     });
     expect(decideRetry({ status: 429, headers: {} }, 1, options).retry).toBe(true);
   });
+
+  it('gives up on a 503 whose Retry-After asks for longer than the maximum delay, else backs off as usual', () => {
+    expect(decideRetry({ status: 503, headers: { 'retry-after': '5' } }, 1, options)).toEqual({
+      retry: false,
+    });
+    for (const headers of [{ 'retry-after': '1' }, {}]) {
+      const decision = decideRetry({ status: 503, headers }, 1, options);
+      expect(decision).toMatchObject({ retry: true, reason: '503' });
+      // The jittered backoff of a first retry (at most baseDelayMs), not the second Retry-After names.
+      expect(decision.retry && decision.delayMs).toBeLessThan(options.baseDelayMs);
+    }
+  });
 });
 
 describe('runWithRetries', () => {

@@ -1,3 +1,4 @@
+import type { DomainError } from '@flotilla/platform';
 import {
   MongoNetworkError,
   MongoNotConnectedError,
@@ -31,11 +32,26 @@ export function isServerUnreachable(error: unknown): boolean {
 }
 
 /**
+ * `STORAGE.UNAVAILABLE` (503) for a server that could not be reached. The operation has already waited
+ * `waitMs` (MONGO_TIMEOUT_MS) for one, so the answer's `Retry-After` is that wait in whole seconds: a
+ * caller asking again sooner would only wait it again, and a service client whose retry budget is
+ * shorter answers its own caller at once instead of waiting a second time.
+ */
+export function storeUnreachable(cause: unknown, waitMs: number): DomainError {
+  return storageErrors.UNAVAILABLE({
+    detail: 'MongoDB cannot be reached.',
+    cause,
+    data: { retry_after_seconds: Math.max(1, Math.ceil(waitMs / 1000)) },
+  });
+}
+
+/**
  * Creates the runner every MongoDB operation goes through. It records
  * `mongo_operation_duration_seconds{operation,outcome}` and turns an unreachable server into
- * `STORAGE.UNAVAILABLE` (503), so callers back off and retry instead of seeing an internal error.
+ * {@link storeUnreachable} (503 with `Retry-After`), so callers back off instead of seeing an internal
+ * error. `waitMs` is how long the driver waits for a server (MONGO_TIMEOUT_MS).
  */
-export function createMongoTimer(duration: Histogram<'operation' | 'outcome'>): MongoTimer {
+export function createMongoTimer(duration: Histogram<'operation' | 'outcome'>, waitMs: number): MongoTimer {
   return async (operation, run) => {
     const end = duration.startTimer({ operation });
     try {
@@ -45,7 +61,7 @@ export function createMongoTimer(duration: Histogram<'operation' | 'outcome'>): 
     } catch (error) {
       end({ outcome: 'error' });
       if (isServerUnreachable(error)) {
-        throw storageErrors.UNAVAILABLE({ detail: 'MongoDB cannot be reached.', cause: error });
+        throw storeUnreachable(error, waitMs);
       }
       throw error;
     }

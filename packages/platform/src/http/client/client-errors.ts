@@ -51,6 +51,19 @@ export function parseProblem(body: unknown): UpstreamProblem | undefined {
   return problem;
 }
 
+/** Longest `retry_after_seconds` passed on from an upstream's problem (an hour). */
+const MAX_UPSTREAM_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * The `retry_after_seconds` of an upstream's 503 problem, when it names a sane one (a whole second to
+ * an hour): the edge's own 503 passes it on as `Retry-After`.
+ */
+function upstreamRetryAfterSeconds(status: number, problem: UpstreamProblem | undefined): number | undefined {
+  const value = problem?.retry_after_seconds;
+  if (status !== 503 || typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  return value >= 1 && value <= MAX_UPSTREAM_RETRY_AFTER_SECONDS ? Math.ceil(value) : undefined;
+}
+
 /** Where an {@link UpstreamHttpError} came from. */
 export interface UpstreamHttpErrorInit {
   upstream: string;
@@ -83,16 +96,22 @@ export class UpstreamHttpError extends DomainError {
   constructor(init: UpstreamHttpErrorInit) {
     const definition = serviceClientErrors.HTTP_ERROR.definition;
     const kind: ErrorKind = init.status >= 500 || init.status === 429 ? 'unavailable' : 'internal';
+    const problem = parseProblem(init.body);
+    const retryAfter = upstreamRetryAfterSeconds(init.status, problem);
     super(
       { ...definition, kind },
-      { detail: `${init.upstream} answered ${init.status} to ${init.method} ${init.route}` },
+      {
+        detail: `${init.upstream} answered ${init.status} to ${init.method} ${init.route}`,
+        // The edge's 503 then asks the client to wait as long as the upstream asked (Retry-After).
+        ...(retryAfter === undefined ? {} : { data: { retry_after_seconds: retryAfter } }),
+      },
     );
     this.upstream = init.upstream;
     this.status = init.status;
     this.method = init.method;
     this.route = init.route;
     this.body = init.body;
-    this.problem = parseProblem(init.body);
+    this.problem = problem;
   }
 
   /** The upstream's own error code (from its problem details), e.g. `USER.NOT_FOUND`. */

@@ -52,7 +52,10 @@ export type RetryDecision = { retry: false } | { retry: true; delayMs: number; r
 /**
  * Decides whether a failed attempt is retried: only transport failures (connection errors, timeouts)
  * and 429/502/503/504. A 429 waits for its `Retry-After` when that fits within `maxDelayMs`, and is not
- * retried when it asks for longer. Whether the request may be retried at all is the caller's business.
+ * retried when it asks for longer. A 503 is retried with the usual backoff unless its `Retry-After` asks
+ * for longer than `maxDelayMs`: the upstream then says it will not be back within the retry budget (a
+ * data service whose store did not answer in its own timeout says so), and another attempt would only
+ * wait that timeout again. Whether the request may be retried at all is the caller's business.
  */
 export function decideRetry(
   settlement: AttemptSettlement,
@@ -65,11 +68,11 @@ export function decideRetry(
     return { retry: true, delayMs: fullJitterDelayMs(retry, options), reason: code };
   }
   if (!RETRYABLE_STATUSES.has(settlement.status)) return { retry: false };
-  if (settlement.status === 429) {
+  if (settlement.status === 429 || settlement.status === 503) {
     const asked = parseRetryAfterMs(settlement.headers['retry-after']);
-    if (asked !== undefined) {
-      return asked <= options.maxDelayMs ? { retry: true, delayMs: asked, reason: '429' } : { retry: false };
-    }
+    if (asked !== undefined && asked > options.maxDelayMs) return { retry: false };
+    if (asked !== undefined && settlement.status === 429)
+      return { retry: true, delayMs: asked, reason: '429' };
   }
   return { retry: true, delayMs: fullJitterDelayMs(retry, options), reason: String(settlement.status) };
 }

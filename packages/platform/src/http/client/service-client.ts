@@ -32,7 +32,8 @@ import { isTransportDomainError, upstreamTimeout } from './transport-failures.js
  * - `x-request-id` from the current request context, `authorization: Bearer <serviceToken>`,
  *   `user-agent: flotilla-<callerName>`, and the `injectHeaders` hook for trace context;
  * - bounded retries with exponential backoff and full jitter, only for idempotent requests with a
- *   replayable body, only on connection errors, timeouts, 502/503/504 and 429 (honouring `Retry-After`);
+ *   replayable body, only on connection errors, timeouts, 502/503/504 and 429 (honouring `Retry-After`: a
+ *   429 or 503 asking for longer than the backoff cap is not retried);
  * - a circuit breaker that opens after consecutive connection errors, timeouts or 5xx (never 4xx);
  * - failures as domain errors: `UPSTREAM.UNAVAILABLE`, `UPSTREAM.TIMEOUT`, `UPSTREAM.CIRCUIT_OPEN`,
  *   `UPSTREAM.BAD_RESPONSE`, and {@link UpstreamHttpError} for statuses the caller did not expect.

@@ -15,8 +15,7 @@ import {
 } from '@flotilla/contracts';
 import { type HttpApp, sendProblem, toProblem } from '@flotilla/platform';
 import { Type } from 'typebox';
-import { isServerUnreachable } from '../../db/mongo-timer.js';
-import { storageErrors } from '../../db/storage.errors.js';
+import { isServerUnreachable, storeUnreachable } from '../../db/mongo-timer.js';
 import type { DataMongoMetrics } from '../../metrics.js';
 import { serviceTokenSecurity } from '../../openapi.js';
 import { decodeBlobPosition, encodeBlobPosition } from './blob-cursor.js';
@@ -54,9 +53,15 @@ function namesEtag(header: string | undefined, etag: string): boolean {
  */
 export async function registerBlobRoutes(
   app: HttpApp,
-  deps: { blobs: BlobStore; metrics: DataMongoMetrics; maxBytes: number },
+  deps: {
+    blobs: BlobStore;
+    metrics: DataMongoMetrics;
+    maxBytes: number;
+    /** MONGO_TIMEOUT_MS: how long an operation waits for a server (see {@link storeUnreachable}). */
+    storeWaitMs: number;
+  },
 ): Promise<void> {
-  const { blobs, metrics, maxBytes } = deps;
+  const { blobs, metrics, maxBytes, storeWaitMs } = deps;
 
   await app.register(async (scope: HttpApp) => {
     scope.removeAllContentTypeParsers();
@@ -225,7 +230,7 @@ export async function registerBlobRoutes(
 
         reply.raw.once('finish', () => metrics.blobBytes.inc({ direction: 'out' }, length));
         return reply.send(
-          await firstChunkRead(blobs.openDownload(blob, partial ? { start, end } : undefined)),
+          await firstChunkRead(blobs.openDownload(blob, partial ? { start, end } : undefined), storeWaitMs),
         );
       },
     });
@@ -254,15 +259,14 @@ export async function registerBlobRoutes(
  * Reads the first chunk before the answer starts, so a store that cannot be read gets a clean 503 (or
  * the mapped error) instead of a 200 whose body breaks off; the rest streams as usual.
  */
-async function firstChunkRead(stream: Readable): Promise<Readable> {
+async function firstChunkRead(stream: Readable, storeWaitMs: number): Promise<Readable> {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let first: IteratorResult<Buffer>;
   try {
     first = await iterator.next();
   } catch (error) {
     stream.destroy();
-    if (isServerUnreachable(error))
-      throw storageErrors.UNAVAILABLE({ detail: 'MongoDB cannot be reached.', cause: error });
+    if (isServerUnreachable(error)) throw storeUnreachable(error, storeWaitMs);
     throw error;
   }
   async function* rest(): AsyncGenerator<Buffer> {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger, newId } from '@flotilla/platform';
+import { isDomainError, type Logger, newId } from '@flotilla/platform';
 import { type Db, GridFSBucket, type GridFSBucketWriteStream, type ObjectId } from 'mongodb';
 import { ensureIndexes } from '../../db/indexes.js';
 import { isServerUnreachable, type MongoTimer } from '../../db/mongo-timer.js';
+import { storageErrors } from '../../db/storage.errors.js';
 import { blobErrors } from './blobs.errors.js';
 import { type ChunkDocument, readChunkRange } from './chunk-reader.js';
 import { SizeLimitExceededError, SizeLimitStream } from './size-limit.js';
@@ -148,12 +149,32 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
     sweeper.unref();
   }
 
+  /** Leaves the chunks of upload `id` to the background sweep, which deletes them once MongoDB answers. */
+  function deleteLater(id: string, error: unknown): void {
+    leftovers.add(id);
+    sweepLater();
+    logger.warn(
+      { err: error, blob_id: id },
+      'MongoDB unreachable: the chunks of a failed upload will be deleted later',
+    );
+  }
+
   /**
    * Deletes what a failed upload wrote. A chunk insert already sent when the stream was destroyed can land
    * after a first delete, so the in-flight inserts (counted by the driver) are awaited first, within a bound.
-   * When MongoDB itself is what failed, the deletion is retried in the background until it answers.
+   * When MongoDB itself is what failed, the deletion is retried in the background until it answers: at
+   * once when the upload failed for that reason (deleting now would wait MONGO_TIMEOUT_MS a second time
+   * before the caller gets its answer), else when the deletion finds it unreachable.
    */
-  async function discardPartialUpload(id: string, stream: GridFSBucketWriteStream): Promise<void> {
+  async function discardPartialUpload(
+    id: string,
+    stream: GridFSBucketWriteStream,
+    failure: unknown,
+  ): Promise<void> {
+    if (isDomainError(failure) && failure.code === storageErrors.UNAVAILABLE.definition.code) {
+      deleteLater(id, failure.cause);
+      return;
+    }
     for (
       let waited = 0;
       stream.state.outstandingRequests > 0 && !stream.state.errored && waited < 5000;
@@ -165,12 +186,7 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
       await deletePartial(id);
     } catch (error) {
       if (isServerUnreachable(error)) {
-        leftovers.add(id);
-        sweepLater();
-        logger.warn(
-          { err: error, blob_id: id },
-          'MongoDB unreachable: the chunks of a failed upload will be deleted later',
-        );
+        deleteLater(id, error);
       } else {
         logger.warn({ err: error, blob_id: id }, 'could not delete the chunks of a failed upload');
       }
@@ -212,7 +228,7 @@ export function createBlobStore(db: Db, timeMongo: MongoTimer, logger: Logger): 
           pipeline(source, new SizeLimitStream(upload.maxBytes), digest, stream),
         );
       } catch (error) {
-        await discardPartialUpload(id, stream);
+        await discardPartialUpload(id, stream, error);
         if (error instanceof SizeLimitExceededError) {
           throw blobErrors.TOO_LARGE({ detail: `The file is larger than ${error.limit} bytes.` });
         }
