@@ -50,6 +50,15 @@ function pidsOf(group: ProcessGroup): number[] {
   return allPids().filter((pid) => group.commandLine.test(commandLineOf(pid)));
 }
 
+/**
+ * CPU seconds of this process's children that have ended and been waited for (`cutime` + `cstime`): the
+ * cost of a short-lived child such as a wrk run, which has left /proc by the time a snapshot is taken.
+ */
+export function endedChildrenCpuSeconds(): number {
+  const fields = statFields(process.pid);
+  return fields ? (Number(fields[13]) + Number(fields[14])) / 100 : 0;
+}
+
 /** CPU seconds used so far by each process of each group, by pid. */
 export type CpuSnapshot = Map<string, Map<number, number>>;
 

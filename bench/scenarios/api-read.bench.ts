@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { type BenchProcess, benchFolder, buildWorkspace, startFixture } from '../lib/built-service.js';
 import { startHttpStack } from '../lib/http-stack.js';
 import { compare, type Measurement, median, medianOfRounds, type Scenario } from '../lib/measure.js';
+import { cpuBetween, endedChildrenCpuSeconds, type ProcessGroup, snapshotCpu } from '../lib/process-cpu.js';
 import { rotateRounds, wrkMeasurement } from '../lib/rounds.js';
 import type { RotatedRequest } from '../lib/wrk.js';
 
@@ -24,6 +25,16 @@ const CACHED_CONNECTIONS = 300;
 const COLD_USERS = 9000;
 const UNCACHED_CONNECTIONS = 64;
 const LOG_LEVEL = process.env.FLOTILLA_BENCH_LOG_LEVEL ?? 'info';
+
+/**
+ * The other processes a side's requests cost, on the same cores: Redis (the cache) and PostgreSQL
+ * (behind data-postgres); the load generator is counted once its run has ended. Their CPU is spent
+ * whatever the api does.
+ */
+const SHARED_PROCESSES: Record<string, ProcessGroup> = {
+  redis: { commandLine: /^(\S*\/)?redis-server / },
+  postgres: { commandLine: /^postgres: / },
+};
 
 /** One side of a round: what wrk drives and which processes' CPU time it costs. */
 interface Side {
@@ -117,8 +128,11 @@ const scenario: Scenario = {
         },
       ];
       const cpuPerRequest = new Map<string, number[]>();
+      const sharedPerRequest = new Map<string, Array<Record<string, number>>>();
       const round = async (side: Side, seconds: number): Promise<Measurement> => {
         const before = side.processes.map((process) => process.cpuSeconds());
+        const sharedBefore = snapshotCpu(SHARED_PROCESSES);
+        const wrkBefore = endedChildrenCpuSeconds();
         const measured = await wrkMeasurement(side.label, {
           url: side.url,
           method: 'GET',
@@ -134,11 +148,26 @@ const scenario: Scenario = {
         const list = cpuPerRequest.get(side.key) ?? [];
         list.push((1e6 * cpu) / Math.max(1, measured.operations));
         cpuPerRequest.set(side.key, list);
+        // cpuBetween gives milliseconds per request: 1000 times that is microseconds.
+        const shared = cpuBetween(
+          sharedBefore,
+          snapshotCpu(SHARED_PROCESSES),
+          Math.max(1, measured.operations),
+        );
+        shared.wrk = (1000 * (endedChildrenCpuSeconds() - wrkBefore)) / Math.max(1, measured.operations);
+        sharedPerRequest.set(side.key, [...(sharedPerRequest.get(side.key) ?? []), shared]);
         return measured;
+      };
+      const describeShared = (key: string) => {
+        const rounds = sharedPerRequest.get(key) ?? [];
+        return [...Object.keys(SHARED_PROCESSES), 'wrk']
+          .map((name) => `${name} ${Math.round(1000 * median(rounds.map((entry) => entry[name] ?? 0)))}`)
+          .join(' + ');
       };
       // Warm-up (JIT, pools, the hot profiles into the cache), not measured.
       await rotateRounds(1, sides, (side) => round(side, 3));
       cpuPerRequest.clear();
+      sharedPerRequest.clear();
       const loadBefore = loadavg();
       const countsBefore = await cacheCounts(apiUncached);
       const [cached = [], baseline = [], uncached = [], direct = []] = await rotateRounds(
@@ -156,6 +185,7 @@ const scenario: Scenario = {
       const notes = [
         `Requests/s per round: cached ${perRound(cached)}; bare ${perRound(baseline)}; uncached ${perRound(uncached)}; direct ${perRound(direct)}. Non-200 answers or socket errors: ${errors(cached)}, ${errors(baseline)}, ${errors(uncached)}, ${errors(direct)}.`,
         `CPU per request (median of rounds): ${[...cpuPerRequest].map(([key, values]) => `${key} ${Math.round(median(values))} µs`).join(', ')} (uncached counts the api and data-postgres).`,
+        `CPU per request of the processes around them, in µs: ${sides.map((side) => `${side.key} ${describeShared(side.key)}`).join('; ')}.`,
         `Uncached api: ${misses} cache misses, ${hits} hits (${((100 * misses) / Math.max(1, misses + hits)).toFixed(1)}% misses).`,
         `Load average (1 min) ${loadBefore[0]?.toFixed(1)} before the rounds, ${loadAfter[0]?.toFixed(1)} after (other work on the machine). Idle RSS is in the footprint scenario; api RSS after the run ${api.rssMb()} MB.`,
       ];
