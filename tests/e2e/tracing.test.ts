@@ -311,6 +311,74 @@ describe('tracing and logs of a photo upload', () => {
     expect(await jaeger.trace(unsampled)).toBeUndefined();
   });
 
+  it('the gateway traces what it refuses itself (rate limit, body limit, no route), not its health check', async () => {
+    const strict = await startTestGateway(await freePort(), [api.port], {
+      tracing: gatewayTracing(),
+      maxBodySize: '8k',
+      authRate: '1r/m',
+      authBurst: 1,
+    });
+    const callerSpan = randomBytes(8).toString('hex');
+    const traced = async (path: string, init: RequestInit = {}) => {
+      const traceId = randomBytes(16).toString('hex');
+      const response = await fetch(`${strict.url}${path}`, {
+        ...init,
+        headers: {
+          ...(init.headers as Record<string, string>),
+          traceparent: `00-${traceId}-${callerSpan}-01`,
+        },
+      });
+      await response.arrayBuffer();
+      return { traceId, status: response.status };
+    };
+    const login = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nobody@example.test', password: 'not checked here' }),
+    };
+    try {
+      const refused = [
+        await traced('/no/such/route'),
+        await traced('/api/v1/media', {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: Buffer.alloc(64 * 1024, 1),
+        }),
+      ];
+      // The first login and a burst of one pass to the api; the next is refused by the gateway.
+      await traced('/api/v1/auth/login', login);
+      await traced('/api/v1/auth/login', login);
+      refused.push(await traced('/api/v1/auth/login', login));
+      expect(refused.map((answer) => answer.status)).toEqual([404, 413, 429]);
+      const health = await traced('/health');
+      expect(health.status).toBe(200);
+
+      const spans = [];
+      for (const answer of refused) {
+        const trace = await poll(`the ${answer.status} in Jaeger`, () => jaeger.trace(answer.traceId));
+        expect(trace.spans).toHaveLength(1);
+        const [span] = trace.spans as [JaegerSpan];
+        // The caller's span is its parent, as for a request the gateway passes on.
+        expect(span.references).toEqual([
+          { refType: 'CHILD_OF', traceID: answer.traceId, spanID: callerSpan },
+        ]);
+        spans.push(
+          `${serviceOf(trace, span)} ${span.operationName} ${tag(span, 'http.response.status_code')}`,
+        );
+      }
+      expect(spans).toEqual([
+        'gateway GET /* 404',
+        'gateway POST /api/* 413',
+        'gateway POST /api/v1/auth/* 429',
+      ]);
+      // Every worker flushes once a second: by now the health check's span would have been exported.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await jaeger.trace(health.traceId)).toBeUndefined();
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('a cached profile read is one server span, without a Redis span under it; a cache miss shows its data-postgres call', async () => {
     const auth = await logInNewUser();
     const read = async () => {

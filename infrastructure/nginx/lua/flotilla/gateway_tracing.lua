@@ -7,7 +7,8 @@
 --                 upstream with a `traceparent` naming the gateway's span as parent, so the api's
 --                 server span is its child and the sampling decision is the gateway's;
 --   log phase     finish(): the span (method, path, status, upstream, times) joins this worker's
---                 batch, unless it was not sampled;
+--                 batch, unless it was not sampled. A request refused before the access phase (rate
+--                 limit, body limit, no route) begins and ends its span here;
 --   export        a timer posts what is queued to <endpoint>/v1/traces (lua-resty-http) as soon as
 --                 BATCH spans wait, else every second, and once more when the worker exits. Each span is written
 --                 as its JSON text in the log phase (only the strings go through cjson), so a flush
@@ -132,13 +133,33 @@ function _M.init_worker()
   if not ok then ngx.log(ngx.ERR, "gateway tracing: no flush timer: ", err) end
 end
 
--- The gateway's routes, as span names: `POST /api/*` (the api names the exact route in its child span).
+-- The gateway's routes, as span names: `POST /api/*` (the api names the exact route in its child span);
+-- a path no route serves is `/*` (the catch-all that answers 404), so span names stay few.
 local function route_of(path)
   if path:sub(1, 13) == "/api/v1/auth/" then return "/api/v1/auth/*" end
   if path:sub(1, 5) == "/api/" then return "/api/*" end
-  if path == "/telegram/webhook" then return path end
+  if path == "/telegram/webhook" or path == "/health" then return path end
   if path == "/docs" or path:sub(1, 6) == "/docs/" then return "/docs/*" end
-  return path
+  return "/*"
+end
+
+-- The span of this request: the caller's trace continued, or one begun here (its id the request id).
+-- $request_id is 32 random hex digits, fresh for each request: its first half is the span id. What
+-- only an exported span needs is read only when the trace is sampled.
+local function begin(request_id)
+  local parent = parse_traceparent(ngx.var.http_traceparent)
+  local trace_id = parent and parent.trace_id or request_id
+  local sampled
+  if parent then sampled = parent.sampled else sampled = sampled_at_ratio(trace_id) end
+  local span = { sampled = sampled, trace_id = trace_id, span_id = request_id:sub(1, 16) }
+  if sampled then
+    local path = ngx.var.uri
+    span.parent_id = parent and parent.parent_id or nil
+    span.method = ngx.req.get_method()
+    span.path = path
+    span.route = route_of(path)
+  end
+  return span
 end
 
 --- Access phase: continues or begins the trace and sends the gateway's span id upstream.
@@ -146,37 +167,33 @@ function _M.start()
   if not settings then return end
   local request_id = ngx.var.request_id
   if pending[request_id] then return end -- an internal redirect back into the access phase
-  local parent = parse_traceparent(ngx.var.http_traceparent)
-  local trace_id = parent and parent.trace_id or request_id
-  local sampled
-  if parent then sampled = parent.sampled else sampled = sampled_at_ratio(trace_id) end
-  -- $request_id is 32 random hex digits, fresh for each request: its first half is the span id
-  -- (and, for a trace that begins here, the whole of it the trace id).
-  local span_id = request_id:sub(1, 16)
-  ngx.req.set_header("traceparent", "00-" .. trace_id .. "-" .. span_id .. (sampled and "-01" or "-00"))
-  if not sampled then return end
-  local path = ngx.var.uri
-  pending[request_id] = {
-    trace_id = trace_id,
-    span_id = span_id,
-    parent_id = parent and parent.parent_id or nil,
-    method = ngx.req.get_method(),
-    path = path,
-    route = route_of(path),
-  }
+  local span = begin(request_id)
+  ngx.req.set_header("traceparent",
+    "00-" .. span.trace_id .. "-" .. span.span_id .. (span.sampled and "-01" or "-00"))
+  if span.sampled then pending[request_id] = span end
 end
 
 local function string_attribute(key, value)
   return '{"key":"' .. key .. '","value":{"stringValue":' .. encode(tostring(value)) .. "}}"
 end
 
---- Log phase: ends the span and queues its JSON text for export.
+--- Log phase: ends the span and queues its JSON text for export. A request the gateway answered
+--- before the access phase (a 429 from the rate limit, a 413 from the body limit, a 404 for a path no
+--- route serves) gets its span here; the gateway's own health check gets none.
 function _M.finish()
   if not settings then return end
   local request_id = ngx.var.request_id
   local span = pending[request_id]
-  if not span then return end
-  pending[request_id] = nil
+  if span then
+    pending[request_id] = nil
+  elseif ngx.var.uri ~= "/health" then
+    -- Not begun in the access phase, or not sampled there: the decision, made again on the same
+    -- traceparent and request id, is the same.
+    span = begin(request_id)
+    if not span.sampled then return end
+  else
+    return
+  end
   if #queue >= MAX_QUEUED then
     dropped = dropped + 1
     return
