@@ -22,14 +22,15 @@ export const DataPostgresEnv = Type.Object({
     minimum: 100,
     maximum: 600_000,
     default: 5000,
-    description: 'PostgreSQL `statement_timeout` of every connection: a longer query is cancelled (503).',
+    description:
+      'PostgreSQL `statement_timeout` of every connection: a longer query is cancelled (503 `DB.TIMEOUT`, with this wait in whole seconds as `Retry-After`).',
   }),
   POSTGRES_CONNECT_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     maximum: 60_000,
     default: 5000,
     description:
-      'Longest wait for a PostgreSQL connection (new or from the pool) before a request fails (503).',
+      'Longest wait for a PostgreSQL connection (new or from the pool) before a request fails (503 `DB.UNAVAILABLE`, with this wait in whole seconds as `Retry-After`).',
   }),
   MIGRATE_ON_START: Type.Boolean({
     default: false,

@@ -64,7 +64,10 @@ export function createDatabase(
   });
 
   const db = new Kysely<DatabaseSchema>({
-    dialect: new TranslatingDialect(new PostgresDialect({ pool })),
+    dialect: new TranslatingDialect(new PostgresDialect({ pool }), {
+      statementTimeoutMs: config.statementTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+    }),
     plugins: [new CamelCasePlugin()],
     log: createQueryMetrics(options.registry),
   });

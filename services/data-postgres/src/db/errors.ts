@@ -56,11 +56,32 @@ interface PgErrorLike {
 const CONNECTION_FAILURE =
   /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN)$|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
 
+/** A pooled connection not had within POSTGRES_CONNECT_TIMEOUT_MS (pg-pool's message). */
+const CONNECT_TIMEOUT = /timeout exceeded when trying to connect/;
+
+/** How long a request that failed on one of data-postgres's timeouts has waited. */
+export interface DatabaseWaits {
+  /** POSTGRES_STATEMENT_TIMEOUT_MS. */
+  statementTimeoutMs: number;
+  /** POSTGRES_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * The answer's `Retry-After` after a whole timeout's wait: that wait in whole seconds. Asking sooner
+ * would only wait it again, and a service client whose backoff cap is shorter answers its own caller
+ * at once instead of waiting a second time.
+ */
+function waited(ms: number | undefined): { data?: Record<string, unknown> } {
+  return ms === undefined ? {} : { data: { retry_after_seconds: Math.max(1, Math.ceil(ms / 1000)) } };
+}
+
 /**
  * Translates a PostgreSQL or driver error into a domain error, or returns `undefined` for an error
- * that is a bug (it then surfaces as a 500 and is logged with its stack).
+ * that is a bug (it then surfaces as a 500 and is logged with its stack). With `waits`, a statement
+ * timeout and a connection not had in time name the wait as their `Retry-After`.
  */
-export function translateDatabaseError(error: unknown): DomainError | undefined {
+export function translateDatabaseError(error: unknown, waits?: DatabaseWaits): DomainError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, constraint, message } = error as PgErrorLike;
   const sqlState = typeof code === 'string' ? code : '';
@@ -80,7 +101,7 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     case '22P02':
       return databaseErrors.INVALID({ cause: error });
     case '57014':
-      return databaseErrors.TIMEOUT({ cause: error });
+      return databaseErrors.TIMEOUT({ cause: error, ...waited(waits?.statementTimeoutMs) });
     case '40001':
     case '40P01':
     case '55P03':
@@ -94,6 +115,9 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
   // Any other data exception (class 22: a NUL or invalid byte in a text, a value out of range...) is
   // input the database cannot store: the caller's to fix, never a 500.
   if (sqlState.startsWith('22')) return databaseErrors.INVALID({ cause: error });
+  if (CONNECT_TIMEOUT.test(text)) {
+    return databaseErrors.UNAVAILABLE({ cause: error, ...waited(waits?.connectTimeoutMs) });
+  }
   if (sqlState.startsWith('08') || CONNECTION_FAILURE.test(sqlState) || CONNECTION_FAILURE.test(text)) {
     return databaseErrors.UNAVAILABLE({ cause: error });
   }

@@ -10,29 +10,32 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
-import { translateDatabaseError } from './errors.js';
+import { type DatabaseWaits, translateDatabaseError } from './errors.js';
 
-function translated(error: unknown): unknown {
-  return translateDatabaseError(error) ?? error;
+function translated(error: unknown, waits: DatabaseWaits | undefined): unknown {
+  return translateDatabaseError(error, waits) ?? error;
 }
 
-async function translating(step: () => Promise<void>): Promise<void> {
+async function translating(step: () => Promise<void>, waits: DatabaseWaits | undefined): Promise<void> {
   try {
     await step();
   } catch (error) {
-    throw translated(error);
+    throw translated(error, waits);
   }
 }
 
 /** A connection whose failures reach the repositories as domain errors. */
 class TranslatingConnection implements DatabaseConnection {
-  constructor(readonly inner: DatabaseConnection) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly waits: DatabaseWaits | undefined,
+  ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     try {
       return await this.inner.executeQuery<R>(compiledQuery);
     } catch (error) {
-      throw translated(error);
+      throw translated(error, this.waits);
     }
   }
 
@@ -43,7 +46,7 @@ class TranslatingConnection implements DatabaseConnection {
     try {
       yield* this.inner.streamQuery<R>(compiledQuery, chunkSize);
     } catch (error) {
-      throw translated(error);
+      throw translated(error, this.waits);
     }
   }
 }
@@ -53,7 +56,10 @@ function unwrap(connection: DatabaseConnection): DatabaseConnection {
 }
 
 class TranslatingDriver implements Driver {
-  constructor(private readonly inner: Driver) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly waits: DatabaseWaits | undefined,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -61,9 +67,9 @@ class TranslatingDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     try {
-      return new TranslatingConnection(await this.inner.acquireConnection());
+      return new TranslatingConnection(await this.inner.acquireConnection(), this.waits);
     } catch (error) {
-      throw translated(error);
+      throw translated(error, this.waits);
     }
   }
 
@@ -71,15 +77,15 @@ class TranslatingDriver implements Driver {
   // failed for discarding, through a method only its own connections have: a wrapped one made that a
   // TypeError, a 500, when the server went away mid-transaction), and its failures are translated too.
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return translating(() => this.inner.beginTransaction(unwrap(connection), settings));
+    return translating(() => this.inner.beginTransaction(unwrap(connection), settings), this.waits);
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return translating(() => this.inner.commitTransaction(unwrap(connection)));
+    return translating(() => this.inner.commitTransaction(unwrap(connection)), this.waits);
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return translating(() => this.inner.rollbackTransaction(unwrap(connection)));
+    return translating(() => this.inner.rollbackTransaction(unwrap(connection)), this.waits);
   }
 
   savepoint(
@@ -89,7 +95,7 @@ class TranslatingDriver implements Driver {
   ): Promise<void> {
     const { savepoint } = this.inner;
     if (!savepoint) throw new Error('savepoints are not supported');
-    return translating(() => savepoint.call(this.inner, unwrap(connection), name, compileQuery));
+    return translating(() => savepoint.call(this.inner, unwrap(connection), name, compileQuery), this.waits);
   }
 
   rollbackToSavepoint(
@@ -99,7 +105,10 @@ class TranslatingDriver implements Driver {
   ): Promise<void> {
     const { rollbackToSavepoint } = this.inner;
     if (!rollbackToSavepoint) throw new Error('savepoints are not supported');
-    return translating(() => rollbackToSavepoint.call(this.inner, unwrap(connection), name, compileQuery));
+    return translating(
+      () => rollbackToSavepoint.call(this.inner, unwrap(connection), name, compileQuery),
+      this.waits,
+    );
   }
 
   releaseSavepoint(
@@ -109,7 +118,10 @@ class TranslatingDriver implements Driver {
   ): Promise<void> {
     const { releaseSavepoint } = this.inner;
     if (!releaseSavepoint) throw new Error('savepoints are not supported');
-    return translating(() => releaseSavepoint.call(this.inner, unwrap(connection), name, compileQuery));
+    return translating(
+      () => releaseSavepoint.call(this.inner, unwrap(connection), name, compileQuery),
+      this.waits,
+    );
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -127,10 +139,14 @@ class TranslatingDriver implements Driver {
  * entity's domain error (409/422), timeouts and lost connections a 503. Repositories need no try/catch.
  */
 export class TranslatingDialect implements Dialect {
-  constructor(private readonly inner: Dialect) {}
+  /** `waits`: the timeouts the pool and the server apply, named as `Retry-After` when they run out. */
+  constructor(
+    private readonly inner: Dialect,
+    private readonly waits?: DatabaseWaits,
+  ) {}
 
   createDriver(): Driver {
-    return new TranslatingDriver(this.inner.createDriver());
+    return new TranslatingDriver(this.inner.createDriver(), this.waits);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -166,6 +166,9 @@ describe('a query slower than POSTGRES_STATEMENT_TIMEOUT_MS', () => {
         .catch((caught: unknown) => caught);
       expect(isDomainError(error, 'DB.TIMEOUT')).toBe(true);
       expect((error as DomainError).kind).toBe('unavailable');
+      // The wait, in whole seconds, is the answer's Retry-After: the service clients do not retry a
+      // 503 asking for longer than their backoff cap.
+      expect((error as DomainError).data).toEqual({ retry_after_seconds: 1 });
       expect(performance.now() - started).toBeLessThan(1500);
       expect((await slow.app.inject({ url: '/health/ready' })).statusCode).toBe(200);
     } finally {

@@ -37,6 +37,20 @@ describe('translating database errors', () => {
     expect(translateDatabaseError(error)?.code).toBe(expected);
   });
 
+  it('names a whole timeout as the Retry-After of its 503, and only a whole timeout', () => {
+    const waits = { statementTimeoutMs: 5000, connectTimeoutMs: 2500 };
+    const retryAfter = (error: unknown) => translateDatabaseError(error, waits)?.data?.retry_after_seconds;
+    expect(retryAfter(pgError('57014'))).toBe(5);
+    expect(retryAfter(new Error('timeout exceeded when trying to connect'))).toBe(3);
+    // A refused connection or a server going away is known at once: the default short Retry-After.
+    expect(
+      retryAfter(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+    ).toBeUndefined();
+    expect(retryAfter(pgError('57P01'))).toBeUndefined();
+    // Without the waits (a caller that does not know them), no Retry-After is named.
+    expect(translateDatabaseError(pgError('57014'))?.data).toBeUndefined();
+  });
+
   it('leaves bugs alone (they become a logged 500)', () => {
     expect(translateDatabaseError(pgError('42703'))).toBeUndefined();
     expect(translateDatabaseError(new TypeError('x is undefined'))).toBeUndefined();
