@@ -27,7 +27,7 @@ export const DataMongoEnv = Type.Object({
     maximum: 120_000,
     default: 5000,
     description:
-      'How long an operation waits for a reachable MongoDB server (server selection and connect) before failing; the request is then answered 503 `STORAGE.UNAVAILABLE` with this wait (in whole seconds) as `Retry-After`.',
+      'How long an operation waits for a reachable MongoDB server (server selection and connect) before failing; a request that found no server in that time is answered 503 `STORAGE.UNAVAILABLE` with this wait (in whole seconds) as `Retry-After`.',
   }),
   MONGO_ANALYTICS_RETENTION_DAYS: Type.Integer({
     minimum: 1,

@@ -32,16 +32,20 @@ export function isServerUnreachable(error: unknown): boolean {
 }
 
 /**
- * `STORAGE.UNAVAILABLE` (503) for a server that could not be reached. The operation has already waited
- * `waitMs` (MONGO_TIMEOUT_MS) for one, so the answer's `Retry-After` is that wait in whole seconds: a
- * caller asking again sooner would only wait it again, and a service client whose retry budget is
- * shorter answers its own caller at once instead of waiting a second time.
+ * `STORAGE.UNAVAILABLE` (503) for a server that could not be reached. When the driver found no server
+ * in the whole of `waitMs` (MONGO_TIMEOUT_MS: a server selection error), the answer's `Retry-After` is
+ * that wait in whole seconds: a caller asking again sooner would only wait it again, and a service
+ * client whose retry budget is shorter answers its own caller at once instead of waiting a second time.
+ * A connection lost mid-operation is known at once and keeps the short default (a retry may well find
+ * the server again).
  */
 export function storeUnreachable(cause: unknown, waitMs: number): DomainError {
   return storageErrors.UNAVAILABLE({
     detail: 'MongoDB cannot be reached.',
     cause,
-    data: { retry_after_seconds: Math.max(1, Math.ceil(waitMs / 1000)) },
+    ...(cause instanceof MongoServerSelectionError
+      ? { data: { retry_after_seconds: Math.max(1, Math.ceil(waitMs / 1000)) } }
+      : {}),
   });
 }
 
