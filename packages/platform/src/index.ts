@@ -165,6 +165,7 @@ export {
 } from './messaging/topology.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type ServiceMetrics } from './metrics/registry.js';
 export { createIdempotencyMarkers, type IdempotencyMarkers } from './redis/idempotency-markers.js';
+export { createNearCache, type NearCache, type NearCacheOptions } from './redis/near-cache.js';
 export { type CreateRedisOptions, createRedis, type RedisConnection } from './redis/redis-client.js';
 export { hashKeyPart, type KeyExpiry, redisKey, setExpiring } from './redis/redis-keys.js';
 export { createLock, type LockLease, type Locks } from './redis/redis-lock.js';

@@ -72,6 +72,12 @@ export const ApiEnv = Type.Object({
   ),
   LOGIN_MAX_PER_ACCOUNT: Int(1, 10_000, 5, 'Login attempts allowed per account (email) per window.'),
   USER_CACHE_TTL_SECONDS: Int(1, 24 * 3600, 300, 'Lifetime of a cached user profile in Redis.'),
+  USER_LOCAL_CACHE_SECONDS: Int(
+    0,
+    300,
+    10,
+    'How long the api also keeps a profile read from Redis in memory, so a cached read makes no Redis round trip. Redis reports every change of a cached profile to every api process (`CLIENT TRACKING`), which drops its copy at once; this bounds the age of a copy should that report be lost. 0 turns the in-memory copy off.',
+  ),
   IDEMPOTENCY_TTL_SECONDS: Int(
     60,
     7 * 24 * 3600,
@@ -153,6 +159,7 @@ export function loadApiConfig(source?: Record<string, string | undefined>) {
     loginMaxPerIp: env.LOGIN_MAX_PER_IP,
     loginMaxPerAccount: env.LOGIN_MAX_PER_ACCOUNT,
     userCacheTtlSeconds: env.USER_CACHE_TTL_SECONDS,
+    userLocalCacheSeconds: env.USER_LOCAL_CACHE_SECONDS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     idempotencyPendingTtlSeconds: env.IDEMPOTENCY_PENDING_TTL_SECONDS,
     telegramLinkCodeTtlSeconds: env.TELEGRAM_LINK_CODE_TTL_SECONDS,

@@ -106,7 +106,10 @@ export function createDeps(config: ApiConfig, options: CreateDepsOptions = {}): 
       await identity.startConsumers();
     },
     closers: shared.closers({
-      afterBroker: [{ name: 'knowledge', close: () => knowledge.knowledgeBase.close() }],
+      afterBroker: [
+        { name: 'knowledge', close: () => knowledge.knowledgeBase.close() },
+        { name: 'user profile tracking', close: () => identity.profiles.close() },
+      ],
     }),
   };
 }

@@ -77,6 +77,39 @@ describe('GET /users/me', () => {
     );
   });
 
+  it('keeps a profile read from Redis in memory: the next read makes no Redis round trip', async () => {
+    const alice = await harness.registerAndLogin();
+    const registry = harness.deps.runtime.metrics.registry;
+    const count = (cache: string, result: string) =>
+      metricValue(registry, 'cache_requests_total', { cache, result });
+    await call('GET', '/users/me', alice); // loaded, written to Redis
+    await call('GET', '/users/me', alice); // read from Redis, kept
+    const redisHits = await count('user', 'hit');
+    const localHits = await count('user_local', 'hit');
+    expect((await call('GET', '/users/me', alice)).json().id).toBe(alice.user.id);
+    expect(await count('user_local', 'hit')).toBe(localHits + 1);
+    expect(await count('user', 'hit')).toBe(redisHits);
+  });
+
+  it('drops the in-memory profile when another api process changes the user (Redis reports it)', async () => {
+    const alice = await harness.registerAndLogin();
+    await call('GET', '/users/me', alice);
+    await call('GET', '/users/me', alice); // now in memory
+    // Another api process: it writes the user, then drops the Redis entry on its own connection.
+    const other = harness.deps.redis.client.duplicate();
+    try {
+      await harness.deps.dataPostgres.users.patch(alice.user.id, { display_name: 'Changed elsewhere' });
+      await other.del(cacheKey(alice.user.id));
+      await waitFor(
+        'the change to reach this process',
+        async () => (await call('GET', '/users/me', alice)).json().display_name === 'Changed elsewhere',
+        5000,
+      );
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('loads concurrent misses of one user once (single flight)', async () => {
     const alice = await harness.registerAndLogin();
     await harness.deps.redis.client.del(cacheKey(alice.user.id));

@@ -83,6 +83,7 @@ function wire(deps: {
     redis,
     users: deps.dataPostgres.users,
     ttlSeconds: config.userCacheTtlSeconds,
+    localSeconds: config.userLocalCacheSeconds,
     logger: runtime.logger,
     registry: runtime.metrics.registry,
   });

@@ -1,5 +1,5 @@
 import type { User } from '@flotilla/contracts';
-import { type Logger, redisKey, setExpiring, withoutSpans } from '@flotilla/platform';
+import { createNearCache, type Logger, redisKey, setExpiring, withoutSpans } from '@flotilla/platform';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import type { UserDirectory, UserProfiles } from '../application/identity.ports.js';
@@ -9,14 +9,24 @@ export interface UserProfilesOptions {
   redis: Redis;
   users: UserDirectory;
   ttlSeconds: number;
+  /** How long a profile read from Redis is also kept in memory (0: not at all). */
+  localSeconds: number;
   logger: Logger;
   registry: Registry;
 }
+
+/** Profiles kept in memory at most (about 1 KB each). */
+const LOCAL_ENTRIES = 10_000;
 
 /**
  * Read-through Redis cache of user profiles (`cache:user:<id>`, with a TTL). Concurrent misses for one id
  * load once (single flight, per process); Redis failures fall back to the data service (fail open);
  * `cache_requests_total{cache="user",result}` counts hits, misses and errors.
+ *
+ * With `localSeconds`, a profile read from Redis is also kept in memory for that long, and dropped as
+ * soon as Redis reports a change of its key, by this process or any other ({@link createNearCache}):
+ * a cached read then makes no Redis round trip. `cache_requests_total{cache="user_local",result}`
+ * counts those hits and misses.
  */
 export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
   const { redis, users, logger } = options;
@@ -30,8 +40,24 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
   // it stale: its (possibly old) result still answers the readers already waiting, but is not cached.
   const inFlight = new Map<string, { promise: Promise<User | null>; stale: boolean }>();
   const keyOf = (id: string) => redisKey('cache', 'user', id);
+  const local =
+    options.localSeconds > 0
+      ? createNearCache<User>({
+          redis,
+          prefix: 'cache:user:', // every key of keyOf
+          maxEntries: LOCAL_ENTRIES,
+          maxAgeMs: options.localSeconds * 1000,
+          logger,
+        })
+      : undefined;
 
   async function readCache(id: string): Promise<User | undefined> {
+    if (!local) return readRedis(id);
+    requests.inc({ cache: 'user_local', result: 'miss' });
+    return local.readThrough(keyOf(id), () => readRedis(id));
+  }
+
+  async function readRedis(id: string): Promise<User | undefined> {
     try {
       // No span of its own: on every authenticated read it would double the cost of tracing the
       // request (the server span already times it, and cache_requests_total counts the outcome).
@@ -61,6 +87,11 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
 
   return {
     get(id) {
+      const kept = local?.peek(keyOf(id));
+      if (kept) {
+        requests.inc({ cache: 'user_local', result: 'hit' });
+        return Promise.resolve(kept);
+      }
       const running = inFlight.get(id);
       if (running) return running.promise;
       const entry = { promise: Promise.resolve<User | null>(null), stale: false };
@@ -77,6 +108,7 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
         running.stale = true;
         inFlight.delete(id);
       }
+      local?.drop(keyOf(id));
       try {
         await redis.del(keyOf(id));
         return true;
@@ -84,6 +116,9 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
         logger.warn({ err: error, user_id: id }, 'user cache invalidation failed; the entry expires by TTL');
         return false;
       }
+    },
+    async close() {
+      await local?.close();
     },
   };
 }

@@ -34,6 +34,8 @@ export interface UserProfiles {
   get(id: string): Promise<User | null>;
   /** Drops the cached profile (after every write; on `user.updated`); false when Redis failed. */
   invalidate(id: string): Promise<boolean>;
+  /** Stops keeping profiles in memory and closes what the cache opened. */
+  close(): Promise<void>;
 }
 
 /** Login throttling per client IP and per account. */

@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+
+/** Options of {@link createNearCache}. */
+export interface NearCacheOptions {
+  /** The process's Redis client. The near cache opens one more connection to the same server. */
+  redis: Redis;
+  /** Prefix of the keys it may hold (`cache:user:`): Redis reports every change of a key under it. */
+  prefix: string;
+  /** Most values held in memory; the oldest goes first. */
+  maxEntries: number;
+  /**
+   * Longest a value is served from memory, in ms, even when Redis reports no change. Bounds how stale
+   * a value can get if the tracking connection dies without the process noticing.
+   */
+  maxAgeMs: number;
+  logger: Logger;
+}
+
+/**
+ * Values read from Redis kept in the process's memory, and dropped as soon as Redis reports that
+ * their key changed, expired or was evicted (server-assisted client-side caching: `CLIENT TRACKING`
+ * in broadcast mode, for one key prefix).
+ */
+export interface NearCache<T> {
+  /** The value held for `key`, if any and younger than `maxAgeMs`. */
+  peek(key: string): T | undefined;
+  /**
+   * Runs `read` (a read of `key` from Redis) and keeps the value it returns, unless `key` changed
+   * while it ran or tracking is not live. The value is frozen: every later reader shares it.
+   */
+  readThrough(key: string, read: () => Promise<T | undefined>): Promise<T | undefined>;
+  /** Drops `key` at once (the process that changed it need not wait for Redis to report it). */
+  drop(key: string): void;
+  /** True while Redis reports changes to this process: only then are values kept. */
+  readonly live: boolean;
+  /** Entries held now. */
+  readonly size: number;
+  /** Drops every value and closes the tracking connection. */
+  close(): Promise<void>;
+}
+
+const INVALIDATIONS = '__redis__:invalidate';
+
+/**
+ * Creates a {@link NearCache}. Its own connection (RESP2, since ioredis passes RESP3 invalidation
+ * pushes to nobody) turns tracking on with `REDIRECT` to itself and subscribes to the invalidation
+ * channel. Whenever that connection is lost, or tracking cannot be turned on (a server before
+ * Redis 6, or an ACL without `CLIENT`), every value is dropped and reads go to Redis until tracking is
+ * live again. A read that a change (or the loss of tracking) overtook is returned but not kept: the
+ * change may have been reported before the read's reply arrived on the other connection.
+ */
+export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
+  const { logger, prefix } = options;
+  const entries = new Map<string, { value: T; storedAt: number }>();
+  // Reads in flight per key; a change of the key (or a flush) marks them overtaken.
+  const reading = new Map<string, Set<{ overtaken: boolean }>>();
+  let live = false;
+  let closed = false;
+
+  const connection = options.redis.duplicate({
+    protocol: 2,
+    autoResubscribe: false,
+    lazyConnect: true,
+    connectionName: `${options.redis.options.connectionName ?? 'client'}-tracking`,
+  });
+
+  function forget(key: string): void {
+    entries.delete(key);
+    const reads = reading.get(key);
+    if (reads) for (const read of reads) read.overtaken = true;
+  }
+
+  function forgetAll(): void {
+    entries.clear();
+    for (const reads of reading.values()) for (const read of reads) read.overtaken = true;
+  }
+
+  async function track(): Promise<void> {
+    try {
+      const id = await connection.client('ID');
+      await connection.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', prefix);
+      await connection.subscribe(INVALIDATIONS);
+      forgetAll();
+      live = true;
+      logger.info({ prefix }, 'near cache live: Redis reports changes under the prefix');
+    } catch (error) {
+      // A lost connection is retried on the next 'ready'. A refusal is final: the server cannot track
+      // (too old, or its ACL forbids CLIENT), so the cache stays off and every read goes to Redis.
+      if (closed || (error as Error).name !== 'ReplyError') return;
+      logger.warn({ err: error, prefix }, 'near cache off: Redis refused to track changes');
+      closed = true;
+      connection.disconnect();
+    }
+  }
+
+  connection.on('ready', () => void track());
+  connection.on('close', () => {
+    if (live) logger.warn({ prefix }, 'near cache paused: tracking connection lost');
+    live = false;
+    forgetAll();
+  });
+  // The client reconnects on its own; errors are the main client's to report.
+  connection.on('error', () => {});
+  connection.on('messageBuffer', (channel: Buffer, keys: unknown) => {
+    if (channel.toString() !== INVALIDATIONS) return;
+    // A null list: the whole keyspace was flushed (FLUSHALL, FLUSHDB).
+    if (!Array.isArray(keys)) forgetAll();
+    else for (const key of keys) forget(String(key));
+  });
+  connection.connect().catch(() => {
+    // Reported by the main client; the connection retries on its own.
+  });
+
+  function keep(key: string, value: T): void {
+    entries.delete(key);
+    if (entries.size >= options.maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+    entries.set(key, { value: Object.freeze(value), storedAt: Date.now() });
+  }
+
+  return {
+    peek(key) {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (Date.now() - entry.storedAt < options.maxAgeMs) return entry.value;
+      entries.delete(key);
+      return undefined;
+    },
+    async readThrough(key, read) {
+      if (!live) return read();
+      const ticket = { overtaken: false };
+      let reads = reading.get(key);
+      if (!reads) {
+        reads = new Set();
+        reading.set(key, reads);
+      }
+      reads.add(ticket);
+      try {
+        const value = await read();
+        if (value !== undefined && live && !ticket.overtaken) keep(key, value);
+        return value;
+      } finally {
+        reads.delete(ticket);
+        if (reads.size === 0 && reading.get(key) === reads) reading.delete(key);
+      }
+    },
+    drop: forget,
+    get live() {
+      return live;
+    },
+    get size() {
+      return entries.size;
+    },
+    async close() {
+      closed = true;
+      live = false;
+      forgetAll();
+      if (connection.status === 'end') return;
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
