@@ -5,7 +5,10 @@ import type { Logger } from '../logging/logger.js';
 export interface NearCacheOptions {
   /** The process's Redis client. The near cache opens one more connection to the same server. */
   redis: Redis;
-  /** Prefix of the keys it may hold (`cache:user:`): Redis reports every change of a key under it. */
+  /**
+   * Prefix of the keys it holds (`cache:user:`): Redis reports every change of a key under it. The
+   * cache's own keys are the rest of the key (for `cache:user:<id>`, the id).
+   */
   prefix: string;
   /** Most values held in memory; the oldest goes first. */
   maxEntries: number;
@@ -23,15 +26,15 @@ export interface NearCacheOptions {
  * in broadcast mode, for one key prefix).
  */
 export interface NearCache<T> {
-  /** The value held for `key`, if any and younger than `maxAgeMs`. */
-  peek(key: string): T | undefined;
+  /** The value held for the Redis key `prefix + name`, if any and younger than `maxAgeMs`. */
+  peek(name: string): T | undefined;
   /**
-   * Runs `read` (a read of `key` from Redis) and keeps the value it returns, unless `key` changed
-   * while it ran or tracking is not live. The value is frozen: every later reader shares it.
+   * Runs `read` (a read of `prefix + name` from Redis) and keeps the value it returns, unless the key
+   * changed while it ran or tracking is not live. The value is frozen: every later reader shares it.
    */
-  readThrough(key: string, read: () => Promise<T | undefined>): Promise<T | undefined>;
-  /** Drops `key` at once (the process that changed it need not wait for Redis to report it). */
-  drop(key: string): void;
+  readThrough(name: string, read: () => Promise<T | undefined>): Promise<T | undefined>;
+  /** Drops `name` at once (the process that changed it need not wait for Redis to report it). */
+  drop(name: string): void;
   /** True while Redis reports changes to this process: only then are values kept. */
   readonly live: boolean;
   /** Entries held now. */
@@ -106,7 +109,7 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
     if (channel.toString() !== INVALIDATIONS) return;
     // A null list: the whole keyspace was flushed (FLUSHALL, FLUSHDB).
     if (!Array.isArray(keys)) forgetAll();
-    else for (const key of keys) forget(String(key));
+    else for (const key of keys) forget(String(key).slice(prefix.length));
   });
   connection.connect().catch(() => {
     // Reported by the main client; the connection retries on its own.

@@ -9,7 +9,7 @@ import { waitFor } from './messaging-broker.js';
 const url = process.env.REDIS_URL;
 if (!url) throw new Error('REDIS_URL is not set: run `npm run infra -- up`');
 
-// Every key this file writes is under this prefix (and, with it, every key its caches may hold).
+// Every key this file writes is under this prefix; the caches name a key by the rest of it.
 const run = `test-${randomBytes(4).toString('hex')}`;
 const prefix = `cache:${run}:`;
 const key = (name: string) => `${prefix}${name}`;
@@ -60,92 +60,88 @@ describe('near cache (Redis client-side caching)', () => {
   it('keeps a value read from Redis and serves it from memory', async () => {
     const cache = await liveCache();
     await writer.client.set(key('a'), 'one', 'EX', 60);
-    expect(cache.peek(key('a'))).toBeUndefined();
-    expect(await cache.readThrough(key('a'), fromRedis('a'))).toBe('one');
-    expect(cache.peek(key('a'))).toBe('one');
-    expect(Object.isFrozen(cache.peek(key('a')))).toBe(true);
+    expect(cache.peek('a')).toBeUndefined();
+    expect(await cache.readThrough('a', fromRedis('a'))).toBe('one');
+    expect(cache.peek('a')).toBe('one');
+    expect(Object.isFrozen(cache.peek('a'))).toBe(true);
   });
 
   it('drops a value as soon as another client changes, deletes or expires its key', async () => {
     const cache = await liveCache();
     for (const name of ['set', 'del', 'expire']) await writer.client.set(key(name), 'old', 'EX', 60);
-    for (const name of ['set', 'del', 'expire']) await cache.readThrough(key(name), fromRedis(name));
-    expect([cache.peek(key('set')), cache.peek(key('del')), cache.peek(key('expire'))]).toEqual([
-      'old',
-      'old',
-      'old',
-    ]);
+    for (const name of ['set', 'del', 'expire']) await cache.readThrough(name, fromRedis(name));
+    expect([cache.peek('set'), cache.peek('del'), cache.peek('expire')]).toEqual(['old', 'old', 'old']);
 
     await writer.client.set(key('set'), 'new', 'EX', 60);
-    await waitFor('the change to be reported', () => cache.peek(key('set')) === undefined, 2000);
+    await waitFor('the change to be reported', () => cache.peek('set') === undefined, 2000);
     await writer.client.del(key('del'));
-    await waitFor('the delete to be reported', () => cache.peek(key('del')) === undefined, 2000);
+    await waitFor('the delete to be reported', () => cache.peek('del') === undefined, 2000);
     await writer.client.pexpire(key('expire'), 1);
-    await waitFor('the expiry to be reported', () => cache.peek(key('expire')) === undefined, 2000);
+    await waitFor('the expiry to be reported', () => cache.peek('expire') === undefined, 2000);
 
-    expect(await cache.readThrough(key('set'), fromRedis('set'))).toBe('new');
-    expect(cache.peek(key('set'))).toBe('new');
+    expect(await cache.readThrough('set', fromRedis('set'))).toBe('new');
+    expect(cache.peek('set')).toBe('new');
   });
 
   it('does not keep a value whose key changed while it was being read', async () => {
     const cache = await liveCache();
     await writer.client.set(key('raced'), 'old', 'EX', 60);
     await writer.client.set(key('marker'), 'm', 'EX', 60);
-    await cache.readThrough(key('marker'), fromRedis('marker'));
+    await cache.readThrough('marker', fromRedis('marker'));
 
-    const value = await cache.readThrough(key('raced'), async () => {
+    const value = await cache.readThrough('raced', async () => {
       const read = await fromRedis('raced')();
       // Another client changes the key after the read, before its reply is handled. Reports arrive in
       // order, so once the marker's is seen, the raced key's has been handled too.
       await writer.client.set(key('raced'), 'new', 'EX', 60);
       await writer.client.set(key('marker'), 'm2', 'EX', 60);
-      await waitFor('the reports to arrive', () => cache.peek(key('marker')) === undefined, 2000);
+      await waitFor('the reports to arrive', () => cache.peek('marker') === undefined, 2000);
       return read;
     });
     expect(value).toBe('old'); // the reader still gets what it read...
-    expect(cache.peek(key('raced'))).toBeUndefined(); // ...but it is not kept
+    expect(cache.peek('raced')).toBeUndefined(); // ...but it is not kept
   });
 
   it('drops its own key at once, before Redis reports it', async () => {
     const cache = await liveCache();
     await writer.client.set(key('own'), 'v', 'EX', 60);
-    await cache.readThrough(key('own'), fromRedis('own'));
-    cache.drop(key('own'));
-    expect(cache.peek(key('own'))).toBeUndefined();
+    await cache.readThrough('own', fromRedis('own'));
+    cache.drop('own');
+    expect(cache.peek('own')).toBeUndefined();
   });
 
   it('serves a value no longer than maxAgeMs and holds at most maxEntries', async () => {
     const cache = await liveCache({ maxEntries: 2, maxAgeMs: 200 });
     for (const name of ['x', 'y', 'z']) {
       await writer.client.set(key(name), name, 'EX', 60);
-      await cache.readThrough(key(name), fromRedis(name));
+      await cache.readThrough(name, fromRedis(name));
     }
     expect(cache.size).toBe(2);
-    expect(cache.peek(key('x'))).toBeUndefined(); // the oldest went
-    expect(cache.peek(key('z'))).toBe('z');
+    expect(cache.peek('x')).toBeUndefined(); // the oldest went
+    expect(cache.peek('z')).toBe('z');
     await sleep(250);
-    expect(cache.peek(key('z'))).toBeUndefined();
+    expect(cache.peek('z')).toBeUndefined();
   });
 
   it('drops everything and keeps nothing while its tracking connection is lost, then resumes', async () => {
     const cache = await liveCache();
     await writer.client.set(key('k'), 'v1', 'EX', 60);
-    await cache.readThrough(key('k'), fromRedis('k'));
-    expect(cache.peek(key('k'))).toBe('v1');
+    await cache.readThrough('k', fromRedis('k'));
+    expect(cache.peek('k')).toBe('v1');
 
     // The server closes the tracking connection (a restart, a failover, a network cut).
     const killed = await writer.client.client('KILL', 'ID', await trackingId());
     expect(Number(killed)).toBe(1);
     await waitFor('the loss to be seen', () => !cache.live, 2000);
-    expect(cache.peek(key('k'))).toBeUndefined();
-    expect(await cache.readThrough(key('k'), fromRedis('k'))).toBe('v1');
-    expect(cache.peek(key('k'))).toBeUndefined(); // not kept: nobody would report its change
+    expect(cache.peek('k')).toBeUndefined();
+    expect(await cache.readThrough('k', fromRedis('k'))).toBe('v1');
+    expect(cache.peek('k')).toBeUndefined(); // not kept: nobody would report its change
 
     await waitFor('tracking to resume', () => cache.live, 5000);
-    await cache.readThrough(key('k'), fromRedis('k'));
-    expect(cache.peek(key('k'))).toBe('v1');
+    await cache.readThrough('k', fromRedis('k'));
+    expect(cache.peek('k')).toBe('v1');
     await writer.client.set(key('k'), 'v2', 'EX', 60);
-    await waitFor('the change to be reported again', () => cache.peek(key('k')) === undefined, 2000);
+    await waitFor('the change to be reported again', () => cache.peek('k') === undefined, 2000);
   });
 
   it('stays off, reading Redis every time, when the server refuses to track', async () => {
@@ -177,8 +173,8 @@ describe('near cache (Redis client-side caching)', () => {
       expect(logged.join('')).toContain('NOPERM');
       expect(cache.live).toBe(false);
       const read = async () => (await limited.client.get(key('acl'))) ?? undefined;
-      expect(await cache.readThrough(key('acl'), read)).toBe('v');
-      expect(cache.peek(key('acl'))).toBeUndefined();
+      expect(await cache.readThrough('acl', read)).toBe('v');
+      expect(cache.peek('acl')).toBeUndefined();
     } finally {
       await limited.close();
       await writer.client.call('ACL', 'DELUSER', user);

@@ -30,9 +30,12 @@ export function installAuth(
  */
 export async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.authenticated) return;
-  reply.header('www-authenticate', 'Bearer');
-  request.authenticated = await request.server.apiAuthenticate(request.headers.authorization);
-  reply.removeHeader('www-authenticate');
+  try {
+    request.authenticated = await request.server.apiAuthenticate(request.headers.authorization);
+  } catch (error) {
+    reply.header('www-authenticate', 'Bearer');
+    throw error;
+  }
 }
 
 /** preHandler: requires the admin role (authenticating first if needed); 403 `AUTH.ADMIN_REQUIRED` otherwise. */

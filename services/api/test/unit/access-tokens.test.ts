@@ -18,6 +18,17 @@ describe('access tokens', () => {
     expect(await tokens.verify(token)).toEqual(alice);
   });
 
+  it('refuse anything but a JWT’s characters, with the same answer as a malformed header', async () => {
+    const tokens = createAccessTokens(options);
+    const token = await tokens.issue(alice);
+    for (const bad of [` ${token}`, `${token} `, `${token}\u0000`, 'not a token', '']) {
+      await expect(tokens.verify(bad), JSON.stringify(bad)).rejects.toMatchObject({
+        code: 'AUTH.TOKEN_INVALID',
+        detail: 'Send Authorization: Bearer <access token>',
+      });
+    }
+  });
+
   it('refuse tokens of another key, another key id, another audience or issuer', async () => {
     const tokens = createAccessTokens(options);
     for (const other of [

@@ -18,6 +18,8 @@ const TOKEN_TYPE = 'at+jwt';
 const MAX_TOKEN_LENGTH = 4096;
 /** Verified tokens remembered (until their `exp`), so a client's repeated calls skip the HMAC check. */
 const VERIFIED_CACHE_SIZE = 10_000;
+/** A JWT's characters (base64url parts and dots); anything else is refused before any check. */
+const TOKEN_SYNTAX = /^[A-Za-z0-9._~+/-]+=*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -65,6 +67,9 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       if (known) {
         if (Date.now() < known.expiresAtMs) return known.principal;
         verified.delete(token);
+      }
+      if (!TOKEN_SYNTAX.test(token)) {
+        throw identityErrors.TOKEN_INVALID({ detail: 'Send Authorization: Bearer <access token>' });
       }
       try {
         const { payload, protectedHeader } = await jwtVerify(token, await key, {

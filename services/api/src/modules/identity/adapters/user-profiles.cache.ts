@@ -44,7 +44,7 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
     options.localSeconds > 0
       ? createNearCache<User>({
           redis,
-          prefix: 'cache:user:', // every key of keyOf
+          prefix: 'cache:user:', // keyOf(id) is this prefix and the id
           maxEntries: LOCAL_ENTRIES,
           maxAgeMs: options.localSeconds * 1000,
           logger,
@@ -54,7 +54,7 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
   async function readCache(id: string): Promise<User | undefined> {
     if (!local) return readRedis(id);
     requests.inc({ cache: 'user_local', result: 'miss' });
-    return local.readThrough(keyOf(id), () => readRedis(id));
+    return local.readThrough(id, () => readRedis(id));
   }
 
   async function readRedis(id: string): Promise<User | undefined> {
@@ -87,7 +87,7 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
 
   return {
     get(id) {
-      const kept = local?.peek(keyOf(id));
+      const kept = local?.peek(id);
       if (kept) {
         requests.inc({ cache: 'user_local', result: 'hit' });
         return Promise.resolve(kept);
@@ -108,7 +108,7 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
         running.stale = true;
         inFlight.delete(id);
       }
-      local?.drop(keyOf(id));
+      local?.drop(id);
       try {
         await redis.del(keyOf(id));
         return true;

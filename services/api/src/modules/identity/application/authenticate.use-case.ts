@@ -8,7 +8,7 @@ export interface Authenticated {
   user: User;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+const BEARER = 'Bearer ';
 
 /**
  * Authenticates a request from its `Authorization: Bearer <access JWT>` header: verifies the token, then
@@ -17,10 +17,14 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
  */
 export function createAuthenticate(deps: { accessTokens: AccessTokens; profiles: UserProfiles }) {
   return async function authenticate(authorization: string | undefined): Promise<Authenticated> {
-    const match = authorization === undefined ? null : BEARER.exec(authorization);
-    if (!match?.[1])
+    // The token's syntax is checked by verify (only when it is not one already verified).
+    if (
+      authorization === undefined ||
+      !authorization.startsWith(BEARER) ||
+      authorization.length === BEARER.length
+    )
       throw identityErrors.TOKEN_INVALID({ detail: 'Send Authorization: Bearer <access token>' });
-    const claims = await deps.accessTokens.verify(match[1]);
+    const claims = await deps.accessTokens.verify(authorization.slice(BEARER.length));
     const user = await deps.profiles.get(claims.id);
     if (!user) throw identityErrors.TOKEN_INVALID({ detail: 'The user no longer exists' });
     if (user.status === 'suspended') throw identityErrors.ACCOUNT_SUSPENDED();
