@@ -40,21 +40,23 @@ export function runInServerSpan(request: FastifyRequest, next: () => void): void
     return;
   }
   const parent = propagation.extract(context.active(), request.headers);
-  const queryAt = request.url.indexOf('?');
   const span = trace.getTracer('@flotilla/platform').startSpan(
     route ? `${request.method} ${route}` : request.method,
     {
       kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': request.method,
-        'url.path': queryAt === -1 ? request.url : request.url.slice(0, queryAt),
-        'url.scheme': request.protocol,
-        'client.address': request.ip,
-        ...(route ? { 'http.route': route } : {}),
-      },
+      attributes: { 'http.request.method': request.method, ...(route ? { 'http.route': route } : {}) },
     },
     parent,
   );
+  // The rest only for a span the sampler kept: the client address goes through the proxy rules.
+  if (span.isRecording()) {
+    const queryAt = request.url.indexOf('?');
+    span.setAttributes({
+      'url.path': queryAt === -1 ? request.url : request.url.slice(0, queryAt),
+      'url.scheme': request.protocol,
+      'client.address': request.ip,
+    });
+  }
   spans.set(request, span);
   context.with(trace.setSpan(parent, span), next);
 }

@@ -72,6 +72,8 @@ describe('HTTP server spans', () => {
       'http.request.method': 'POST',
       'http.route': '/items/:id',
       'url.path': '/items/42',
+      'url.scheme': 'http',
+      'client.address': '127.0.0.1',
       'http.response.status_code': 200,
     });
     expect(inner?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
