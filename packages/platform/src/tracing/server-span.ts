@@ -1,4 +1,4 @@
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -10,17 +10,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * conventions) and one context switch; Fastify keeps the context across body parsing.
  */
 
-let enabled = false;
+// The tracer of the SDK's provider, taken once it is installed (getTracer builds a key and looks it up).
+let tracer: Tracer | undefined;
 const spans = new WeakMap<FastifyRequest, Span>();
 
 /** Called by the telemetry SDK once installed: from then on, HTTP apps open a span per request. */
 export function enableServerSpans(): void {
-  enabled = true;
+  tracer = trace.getTracer('@flotilla/platform');
 }
 
 /** Whether the telemetry SDK is installed in this process (spans are being recorded). */
 export function tracingInstalled(): boolean {
-  return enabled;
+  return tracer !== undefined;
 }
 
 /** Operational endpoints polled by probes and Prometheus: no spans for them. */
@@ -35,12 +36,12 @@ function isOperational(route: string | undefined): boolean {
  */
 export function runInServerSpan(request: FastifyRequest, next: () => void): void {
   const route = request.routeOptions.url;
-  if (!enabled || isOperational(route)) {
+  if (!tracer || isOperational(route)) {
     next();
     return;
   }
   const parent = propagation.extract(context.active(), request.headers);
-  const span = trace.getTracer('@flotilla/platform').startSpan(
+  const span = tracer.startSpan(
     route ? `${request.method} ${route}` : request.method,
     {
       kind: SpanKind.SERVER,
