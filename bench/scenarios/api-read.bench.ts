@@ -50,7 +50,10 @@ interface Side {
 async function cacheCounts(api: BenchProcess): Promise<{ hit: number; miss: number }> {
   const text = await fetch(api.url('/metrics')).then((response) => response.text());
   const count = (result: string) =>
-    Number(new RegExp(`cache_requests_total\\{cache="user",result="${result}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    Number(
+      new RegExp(`cache_requests_total\\{cache="user",result="${result}"[^}]*\\} (\\d+)`).exec(text)?.[1] ??
+        0,
+    );
   return { hit: count('hit'), miss: count('miss') };
 }
 
