@@ -111,6 +111,9 @@ export function createUserProfiles(options: UserProfilesOptions): UserProfiles {
       local?.drop(id);
       try {
         await redis.del(keyOf(id));
+        // Again once Redis has dropped it: a read of the old entry that finished in between may have
+        // been kept before Redis's report arrived. After this, this process reads the new value.
+        local?.drop(id);
         return true;
       } catch (error) {
         logger.warn({ err: error, user_id: id }, 'user cache invalidation failed; the entry expires by TTL');
