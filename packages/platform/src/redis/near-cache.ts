@@ -13,8 +13,9 @@ export interface NearCacheOptions {
   /** Most values held in memory; the oldest goes first. */
   maxEntries: number;
   /**
-   * Longest a value is served from memory, in ms, even when Redis reports no change. Bounds how stale
-   * a value can get if the tracking connection dies without the process noticing.
+   * Longest a value is served from memory, in ms, even when Redis reports no change. It also paces
+   * the tracking connection's health check: a `PING` every quarter of it (every 0.25 to 1 s), which
+   * must be answered within 1 s or the connection is dropped and opened again.
    */
   maxAgeMs: number;
   logger: Logger;
@@ -44,6 +45,8 @@ export interface NearCache<T> {
 }
 
 const INVALIDATIONS = '__redis__:invalidate';
+/** The tracking connection's health check: how long a PING may take, and the longest pause between two. */
+const HEALTH_CHECK_MS = 1000;
 
 /**
  * Creates a {@link NearCache}. Its own connection (RESP2, since ioredis passes RESP3 invalidation
@@ -51,7 +54,9 @@ const INVALIDATIONS = '__redis__:invalidate';
  * channel. Whenever that connection is lost, or tracking cannot be turned on (a server before
  * Redis 6, or an ACL without `CLIENT`), every value is dropped and reads go to Redis until tracking is
  * live again. A read that a change (or the loss of tracking) overtook is returned but not kept: the
- * change may have been reported before the read's reply arrived on the other connection.
+ * change may have been reported before the read's reply arrived on the other connection. A tracking
+ * connection that stops answering without closing (a half-open TCP connection) is found by a `PING`
+ * and reopened.
  */
 export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
   const { logger, prefix } = options;
@@ -93,6 +98,7 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
       if (closed || (error as Error).name !== 'ReplyError') return;
       logger.warn({ err: error, prefix }, 'near cache off: Redis refused to track changes');
       closed = true;
+      clearInterval(healthCheck);
       connection.disconnect();
     }
   }
@@ -114,6 +120,32 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
   connection.connect().catch(() => {
     // Reported by the main client; the connection retries on its own.
   });
+
+  // A connection can stop delivering without closing (a half-open TCP connection): reports would then
+  // be lost while values are still served. It must answer a PING in time, or it is reopened.
+  const checkEveryMs = Math.max(250, Math.min(HEALTH_CHECK_MS, options.maxAgeMs / 4));
+  let checking = false;
+  const healthCheck = setInterval(() => {
+    if (!live || checking) return;
+    checking = true;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = Promise.race([
+      connection.ping().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), HEALTH_CHECK_MS);
+      }),
+    ]).catch(() => false);
+    void answered.then((ok) => {
+      clearTimeout(timer);
+      checking = false;
+      if (ok || !live || closed) return;
+      logger.warn({ prefix }, 'near cache paused: tracking connection did not answer; reconnecting');
+      live = false;
+      forgetAll();
+      connection.disconnect(true);
+    });
+  }, checkEveryMs);
+  healthCheck.unref();
 
   function keep(key: string, value: T): void {
     entries.delete(key);
@@ -159,6 +191,7 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
     },
     async close() {
       closed = true;
+      clearInterval(healthCheck);
       live = false;
       forgetAll();
       if (connection.status === 'end') return;

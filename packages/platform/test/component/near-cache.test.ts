@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,34 @@ describe('near cache (Redis client-side caching)', () => {
     await waitFor('the change to be reported again', () => cache.peek('k') === undefined, 2000);
   });
 
+  it('notices a tracking connection that stops answering without closing, drops everything, and resumes', async () => {
+    const proxy = await startProxy(new URL(url));
+    const proxied = createRedis({
+      url: url.replace(/@[^/]+/, `@127.0.0.1:${proxy.port}`),
+      name: `near-cache-proxied-${run}`,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await proxied.waitUntilReady();
+      const cache = nearCache({ redis: proxied, maxAgeMs: 60_000 });
+      await waitFor('tracking to go live', () => cache.live, 5000);
+      await writer.client.set(key('half-open'), 'v', 'EX', 60);
+      const read = async () => (await proxied.client.get(key('half-open'))) ?? undefined;
+      await cache.readThrough('half-open', read);
+      expect(cache.peek('half-open')).toBe('v');
+
+      proxy.blackhole(); // nothing passes any more, and nothing is closed
+      await waitFor('the silence to be noticed', () => !cache.live, 5000);
+      expect(cache.peek('half-open')).toBeUndefined(); // long before its 60 s age
+
+      proxy.restore(); // the stalled connections close; new ones pass again
+      await waitFor('tracking to resume', () => cache.live, 10_000);
+    } finally {
+      proxied.client.disconnect();
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('stays off, reading Redis every time, when the server refuses to track', async () => {
     const user = `near-cache-${run}`;
     const password = randomBytes(16).toString('hex');
@@ -189,4 +218,54 @@ async function trackingId(): Promise<string> {
   const id = line && /(?:^| )id=(\d+)/.exec(line)?.[1];
   if (!id) throw new Error('tracking connection not found');
   return id;
+}
+
+/**
+ * A TCP proxy to the Redis server. `blackhole()` stops every byte in both directions without closing
+ * anything (as a dead network path would); `restore()` closes the stalled connections and lets new
+ * ones through again.
+ */
+async function startProxy(target: URL) {
+  let stalled = false;
+  const pairs = new Set<[Socket, Socket]>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!stalled) client.write(chunk);
+    });
+    upstream.connect(Number(target.port || 6379), target.hostname);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  return {
+    port: address.port,
+    blackhole() {
+      stalled = true;
+    },
+    restore() {
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+      stalled = false;
+    },
+    async close() {
+      this.restore();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
