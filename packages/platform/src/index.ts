@@ -41,6 +41,7 @@ export {
   type ErrorDefinition,
   type ErrorKind,
   isDomainError,
+  retryAfterWait,
 } from './errors/domain-error.js';
 export { isInfrastructureFailure } from './errors/infrastructure-failure.js';
 export { platformErrors } from './errors/platform-errors.js';

@@ -34,6 +34,16 @@ export interface DomainErrorOptions {
 }
 
 /**
+ * The `data` of an unavailable error raised after a whole timeout's wait: that wait, in whole seconds
+ * (at least one), as `retry_after_seconds`, which the HTTP edge sends as `Retry-After`. Asking sooner
+ * would only wait it again, and a service client whose backoff cap is shorter answers its own caller at
+ * once instead of retrying.
+ */
+export function retryAfterWait(waitMs: number): Pick<DomainErrorOptions, 'data'> {
+  return { data: { retry_after_seconds: Math.max(1, Math.ceil(waitMs / 1000)) } };
+}
+
+/**
  * A failure the application expects and names, with a stable code such as `MEDIA.TOO_LARGE`.
  * Domain errors know nothing of HTTP; edges translate `kind` to their own vocabulary.
  */

@@ -61,7 +61,7 @@ const HEALTH_CHECK_MS = 1000;
 export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
   const { logger, prefix } = options;
   const entries = new Map<string, { value: T; storedAt: number }>();
-  // Reads in flight per key; a change of the key (or a flush) marks them overtaken.
+  // Reads in flight per name; a change of the key (or a flush) marks them overtaken.
   const reading = new Map<string, Set<{ overtaken: boolean }>>();
   let live = false;
   let closed = false;
@@ -73,9 +73,9 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
     connectionName: `${options.redis.options.connectionName ?? 'client'}-tracking`,
   });
 
-  function forget(key: string): void {
-    entries.delete(key);
-    const reads = reading.get(key);
+  function forget(name: string): void {
+    entries.delete(name);
+    const reads = reading.get(name);
     if (reads) for (const read of reads) read.overtaken = true;
   }
 
@@ -147,39 +147,39 @@ export function createNearCache<T>(options: NearCacheOptions): NearCache<T> {
   }, checkEveryMs);
   healthCheck.unref();
 
-  function keep(key: string, value: T): void {
-    entries.delete(key);
+  function keep(name: string, value: T): void {
+    entries.delete(name);
     if (entries.size >= options.maxEntries) {
       const oldest = entries.keys().next().value;
       if (oldest !== undefined) entries.delete(oldest);
     }
-    entries.set(key, { value: Object.freeze(value), storedAt: Date.now() });
+    entries.set(name, { value: Object.freeze(value), storedAt: Date.now() });
   }
 
   return {
-    peek(key) {
-      const entry = entries.get(key);
+    peek(name) {
+      const entry = entries.get(name);
       if (!entry) return undefined;
       if (Date.now() - entry.storedAt < options.maxAgeMs) return entry.value;
-      entries.delete(key);
+      entries.delete(name);
       return undefined;
     },
-    async readThrough(key, read) {
+    async readThrough(name, read) {
       if (!live) return read();
       const ticket = { overtaken: false };
-      let reads = reading.get(key);
+      let reads = reading.get(name);
       if (!reads) {
         reads = new Set();
-        reading.set(key, reads);
+        reading.set(name, reads);
       }
       reads.add(ticket);
       try {
         const value = await read();
-        if (value !== undefined && live && !ticket.overtaken) keep(key, value);
+        if (value !== undefined && live && !ticket.overtaken) keep(name, value);
         return value;
       } finally {
         reads.delete(ticket);
-        if (reads.size === 0 && reading.get(key) === reads) reading.delete(key);
+        if (reads.size === 0 && reading.get(name) === reads) reading.delete(name);
       }
     },
     drop: forget,

@@ -1,4 +1,4 @@
-import type { DomainError } from '@flotilla/platform';
+import { type DomainError, retryAfterWait } from '@flotilla/platform';
 import {
   MongoNetworkError,
   MongoNotConnectedError,
@@ -43,9 +43,7 @@ export function storeUnreachable(cause: unknown, waitMs: number): DomainError {
   return storageErrors.UNAVAILABLE({
     detail: 'MongoDB cannot be reached.',
     cause,
-    ...(cause instanceof MongoServerSelectionError
-      ? { data: { retry_after_seconds: Math.max(1, Math.ceil(waitMs / 1000)) } }
-      : {}),
+    ...(cause instanceof MongoServerSelectionError ? retryAfterWait(waitMs) : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { type DomainError, defineErrors, type FieldError } from '@flotilla/platform';
+import { type DomainError, defineErrors, type FieldError, retryAfterWait } from '@flotilla/platform';
 import { documentErrors } from '../modules/documents/documents.errors.js';
 import { mediaJobErrors } from '../modules/media-jobs/media-jobs.errors.js';
 import { refreshTokenErrors } from '../modules/refresh-tokens/refresh-tokens.errors.js';
@@ -67,13 +67,9 @@ export interface DatabaseWaits {
   connectTimeoutMs: number;
 }
 
-/**
- * The answer's `Retry-After` after a whole timeout's wait: that wait in whole seconds. Asking sooner
- * would only wait it again, and a service client whose backoff cap is shorter answers its own caller
- * at once instead of waiting a second time.
- */
-function waited(ms: number | undefined): { data?: Record<string, unknown> } {
-  return ms === undefined ? {} : { data: { retry_after_seconds: Math.max(1, Math.ceil(ms / 1000)) } };
+/** The answer's `Retry-After` after a whole timeout's wait, when the wait is known. */
+function waited(ms: number | undefined) {
+  return ms === undefined ? {} : retryAfterWait(ms);
 }
 
 /**
