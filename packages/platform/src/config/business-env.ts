@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox';
+import { type Static, type TObject, Type } from 'typebox';
 import { AmqpUrl, HttpUrl, RedisUrl, Secret } from './common.js';
 
 /**
@@ -13,6 +13,13 @@ export function businessServiceEnv() {
     DATA_SERVICE_TOKEN: Secret(
       "This service's token for the data services (its entry in their SERVICE_TOKENS).",
     ),
+    DATA_SERVICE_CONNECTIONS: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 64,
+      description:
+        'Most kept-alive connections this service opens to each data service; calls beyond them wait for a free one. Fewer make each call wait longer under load and cost more CPU per call on both sides.',
+    }),
     REDIS_URL: RedisUrl,
     RABBITMQ_URL: AmqpUrl,
     CHROMA_URL: HttpUrl('ChromaDB server URL.', 'http://127.0.0.1:8100'),
@@ -24,6 +31,7 @@ export interface BusinessServiceConfig {
   dataPostgresUrl: string;
   dataMongoUrl: string;
   dataServiceToken: string;
+  dataServiceConnections: number;
   redisUrl: string;
   rabbitmqUrl: string;
   chromaUrl: string;
@@ -37,6 +45,7 @@ export function toBusinessServiceConfig(
     dataPostgresUrl: env.DATA_POSTGRES_URL,
     dataMongoUrl: env.DATA_MONGO_URL,
     dataServiceToken: env.DATA_SERVICE_TOKEN,
+    dataServiceConnections: env.DATA_SERVICE_CONNECTIONS,
     redisUrl: env.REDIS_URL,
     rabbitmqUrl: env.RABBITMQ_URL,
     chromaUrl: env.CHROMA_URL,

@@ -89,6 +89,7 @@ export function createBusinessRuntime<P extends DataClient, M extends DataClient
   const clientOptions = {
     callerName: service,
     serviceToken: config.dataServiceToken,
+    connections: config.dataServiceConnections,
     logger,
     metrics: metrics.registry,
   };

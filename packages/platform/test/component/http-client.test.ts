@@ -174,6 +174,64 @@ describe('service client headers and encoding', () => {
   });
 });
 
+/** A server that holds every request until `release` is called, and counts the connections it saw. */
+async function startHoldingServer() {
+  const held: ServerResponse[] = [];
+  const sockets = new Set<unknown>();
+  const server = await startServer((req, res) => {
+    req.resume();
+    sockets.add(req.socket);
+    held.push(res);
+  });
+  return {
+    ...server,
+    held,
+    sockets,
+    release() {
+      for (const res of held.splice(0)) sendJson(res, 200, { ok: true });
+    },
+  };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 3000) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('service client connection pool', () => {
+  it('opens at most `connections` connections: further calls wait for a free one, then all are answered', async () => {
+    const server = await startHoldingServer();
+    const client = makeClient(server.url, { connections: 3 });
+
+    const calls = Array.from({ length: 8 }, () => client.request({ method: 'GET', path: '/held' }));
+    await until(() => server.held.length === 3, 'three requests held');
+    await sleep(200); // room for more to arrive, were the pool not bounded
+    expect(server.held).toHaveLength(3);
+    while (server.requests.length < 8 || server.held.length > 0) {
+      server.release();
+      await sleep(10);
+    }
+
+    const answers = await Promise.all(calls);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    expect(server.sockets.size).toBe(3);
+  });
+
+  it('by default sends 20 concurrent calls at once, each on its own connection', async () => {
+    const server = await startHoldingServer();
+    const client = makeClient(server.url);
+
+    const calls = Array.from({ length: 20 }, () => client.request({ method: 'GET', path: '/held' }));
+    await until(() => server.held.length === 20, 'twenty requests held at once');
+    server.release();
+
+    expect((await Promise.all(calls)).every((answer) => answer.status === 200)).toBe(true);
+    expect(server.sockets.size).toBe(20);
+  });
+});
+
 describe('service client timeouts and connection failures', () => {
   it('turns a server that never answers into UPSTREAM.TIMEOUT after the retries a GET allows', async () => {
     const server = await startServer(() => {});

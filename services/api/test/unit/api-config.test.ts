@@ -42,6 +42,12 @@ describe('api configuration', () => {
     });
   });
 
+  it('opens up to 64 connections to each data service unless told otherwise, and refuses fewer than one', () => {
+    expect(loadApiConfig(base).dataServiceConnections).toBe(64);
+    expect(loadApiConfig({ ...base, DATA_SERVICE_CONNECTIONS: '16' }).dataServiceConnections).toBe(16);
+    expect(issuesOf({ ...base, DATA_SERVICE_CONNECTIONS: '0' })[0]).toMatch(/^DATA_SERVICE_CONNECTIONS/);
+  });
+
   it('refuses argon2 parameters below the OWASP minimum', () => {
     const issues = issuesOf({ ...base, ARGON2_MEMORY_KIB: '4096', ARGON2_TIME_COST: '1' });
     expect(issues.map((issue) => issue.split(':')[0]).sort()).toEqual([

@@ -48,7 +48,7 @@ export interface ServiceClientOptions {
    * {@link ServiceClient.stream}). Default 10000 ms; a request may override it with `timeoutMs`.
    */
   requestTimeoutMs?: number;
-  /** Keep-alive connections in the pool. Default 10. */
+  /** Most keep-alive connections in the pool; requests beyond them wait for a free one. Default 64. */
   connections?: number;
   /** Largest response body {@link ServiceClient.request} buffers. Default 16 MiB; stream bigger ones. */
   maxResponseBytes?: number;
@@ -178,7 +178,7 @@ export function resolveClientOptions(options: ServiceClientOptions): ResolvedCli
     headersTimeoutMs: options.headersTimeoutMs ?? 5000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-    connections: options.connections ?? 10,
+    connections: options.connections ?? 64,
     maxResponseBytes: options.maxResponseBytes ?? 16 * 1024 * 1024,
     retry: { retries: 2, baseDelayMs: 100, maxDelayMs: 2000, ...options.retry },
     breaker: { failureThreshold: 5, halfOpenAfterMs: 10_000, ...options.breaker },
