@@ -1,4 +1,4 @@
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { getContext } from '../context/request-context.js';
 import { currentTraceFields } from '../tracing/trace-context.js';
 
@@ -12,7 +12,7 @@ export interface CreateLoggerOptions {
   /** Human-friendly output for development; JSON lines otherwise. */
   pretty?: boolean;
   /** Where JSON lines go (tests pass a stream to inspect output). Defaults to stdout, written asynchronously. */
-  destination?: NodeJS.WritableStream;
+  destination?: DestinationStream;
   /** Trace fields (`trace_id`, `span_id`) provider; by default those of the active OpenTelemetry span. */
   traceFields?: () => Record<string, string> | undefined;
 }

@@ -1,4 +1,9 @@
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runWithContext } from '../../src/context/request-context.js';
 import { createLogger, maskSecrets } from '../../src/logging/logger.js';
@@ -87,6 +92,31 @@ describe('logger', () => {
       expect(at).toBeLessThanOrEqual(after);
     }
     expect(Date.parse(lines[50]?.time as string)).toBeGreaterThan(Date.parse(lines[0]?.time as string));
+  });
+
+  it('writes every line whole and in order through an asynchronous file destination, across its write chunks', async () => {
+    // The services' own destination kind (sonic-boom, asynchronous; patched, see README "Patched
+    // dependencies"): lines logged while a write is under way gather into chunks of at most 16 KB.
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-log-'));
+    try {
+      const file = join(dir, 'service.log');
+      const destination = pino.destination({ dest: file, sync: false });
+      await once(destination, 'ready');
+      const logger = createLogger({ service: 'svc', version: '1', destination });
+      const filler = 'é€x'.repeat(60); // 360 bytes of UTF-8 in 180 characters
+      for (let i = 0; i < 3000; i++) logger.info({ i, filler }, 'line');
+      const closed = once(destination, 'close');
+      destination.end();
+      await closed;
+
+      const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+      expect(lines).toHaveLength(3000);
+      const parsed = lines.map((line) => JSON.parse(line) as { i: number; filler: string });
+      expect(parsed.map((line) => line.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+      expect(parsed.every((line) => line.filler === filler)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('masks URL passwords and bearer tokens in free text', () => {
