@@ -12,6 +12,7 @@ import { DomainError } from '../../src/errors/domain-error.js';
 import { isUpstreamHttpError, UpstreamHttpError } from '../../src/http/client/client-errors.js';
 import type { ServiceClient, ServiceClientOptions } from '../../src/http/client/client-options.js';
 import { createServiceClient } from '../../src/http/client/service-client.js';
+import { waitFor } from './messaging-broker.js';
 
 const TOKEN = 'svc-token-0123456789abcdef';
 
@@ -193,20 +194,13 @@ async function startHoldingServer() {
   };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 3000) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('service client connection pool', () => {
   it('opens at most `connections` connections: further calls wait for a free one, then all are answered', async () => {
     const server = await startHoldingServer();
     const client = makeClient(server.url, { connections: 3 });
 
     const calls = Array.from({ length: 8 }, () => client.request({ method: 'GET', path: '/held' }));
-    await until(() => server.held.length === 3, 'three requests held');
+    await waitFor('three requests held', () => server.held.length === 3, 3000);
     await sleep(200); // room for more to arrive, were the pool not bounded
     expect(server.held).toHaveLength(3);
     while (server.requests.length < 8 || server.held.length > 0) {
@@ -224,7 +218,7 @@ describe('service client connection pool', () => {
     const client = makeClient(server.url);
 
     const calls = Array.from({ length: 20 }, () => client.request({ method: 'GET', path: '/held' }));
-    await until(() => server.held.length === 20, 'twenty requests held at once');
+    await waitFor('twenty requests held at once', () => server.held.length === 20, 3000);
     server.release();
 
     expect((await Promise.all(calls)).every((answer) => answer.status === 200)).toBe(true);
